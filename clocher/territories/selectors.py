@@ -14,7 +14,16 @@ from django.http import Http404
 
 from clocher.core.modules import Module, registry
 
-from .models import Collectivity, ModuleSetting, Portal, PortalHost, Role, StaffRole, Territory, TerritoryKind
+from .models import (
+    Collectivity,
+    ModuleSetting,
+    Portal,
+    PortalHost,
+    Role,
+    StaffRole,
+    Territory,
+    TerritoryKind,
+)
 
 
 def portal_for_host(host: str) -> Portal | None:

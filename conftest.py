@@ -1,0 +1,187 @@
+"""Shared test personas.
+
+Two portals, as healthchecks does with its projects: the Gers (Alice, admin of Auch; Bob, editor of
+Auch; Dora, admin of the Gers département) and the Orne (Charlie, admin of Alençon), who must never
+see each other's data. Marciac is Auch's sibling commune in the Gers: a role on Auch grants nothing
+there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from clocher.accounts.models import User
+from clocher.territories.models import (
+    Collectivity,
+    Portal,
+    PortalHost,
+    Postcode,
+    Role,
+    StaffRole,
+    Territory,
+    TerritoryKind,
+)
+
+GERS_HOST = "gers.test"
+ORNE_HOST = "orne.test"
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_territory(kind: str, code: str, name: str, **extra: Any) -> Territory:
+    postcodes = extra.pop("postcodes", [])
+    territory = Territory.objects.create(kind=kind, code=code, name=name, **extra)
+    for postcode in postcodes:
+        Postcode.objects.create(territory=territory, code=postcode)
+    return territory
+
+
+def make_user(email: str, **extra: Any) -> User:
+    user = User.objects.create_user(email=email, password=PASSWORD, **extra)
+    # allauth requires a verified address before anyone signs in.
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def grant(user: User, territory: Territory, role: str) -> StaffRole:
+    return StaffRole.objects.create(user=user, territory=territory, role=role)
+
+
+@pytest.fixture(autouse=True)
+def _allow_test_hosts(settings: Any) -> None:
+    settings.ALLOWED_HOSTS = ["*"]
+
+
+@pytest.fixture
+def occitanie(db: None) -> Territory:
+    return make_territory(TerritoryKind.REGION, "76", "Occitanie")
+
+
+@pytest.fixture
+def gers(occitanie: Territory) -> Territory:
+    return make_territory(TerritoryKind.DEPARTEMENT, "32", "Gers", region=occitanie, population=191377)
+
+
+@pytest.fixture
+def grand_auch(gers: Territory, occitanie: Territory) -> Territory:
+    return make_territory(
+        TerritoryKind.EPCI, "200066926", "CA Grand Auch Cœur de Gascogne",
+        siren="200066926", epci_kind="CA", population=40000,
+    )
+
+
+@pytest.fixture
+def bastides(gers: Territory) -> Territory:
+    return make_territory(
+        TerritoryKind.EPCI, "200034460", "CC Bastides et Vallons du Gers",
+        siren="200034460", epci_kind="CC", population=16000,
+    )
+
+
+@pytest.fixture
+def auch(gers: Territory, occitanie: Territory, grand_auch: Territory) -> Territory:
+    return make_territory(
+        TerritoryKind.COMMUNE, "32013", "Auch", region=occitanie, departement=gers,
+        epci=grand_auch, population=22428, postcodes=["32000"], siren="213200132",
+        center_lat=43.6465, center_lon=0.5855,
+    )
+
+
+@pytest.fixture
+def marciac(gers: Territory, occitanie: Territory, bastides: Territory) -> Territory:
+    return make_territory(
+        TerritoryKind.COMMUNE, "32233", "Marciac", region=occitanie, departement=gers,
+        epci=bastides, population=1213, postcodes=["32230"], siren="213202336",
+    )
+
+
+@pytest.fixture
+def gers_portal(gers: Territory, auch: Territory, marciac: Territory) -> Portal:
+    portal = Portal.objects.create(
+        name="Le Gers dans ma poche", short_name="Gers", root=gers,
+        publisher_name="Conseil départemental du Gers",
+    )
+    PortalHost.objects.create(portal=portal, hostname=GERS_HOST)
+    Collectivity.objects.create(territory=auch, portal=portal, phone="05 62 61 21 00")
+    return portal
+
+
+@pytest.fixture
+def normandie(db: None) -> Territory:
+    return make_territory(TerritoryKind.REGION, "28", "Normandie")
+
+
+@pytest.fixture
+def orne(normandie: Territory) -> Territory:
+    return make_territory(TerritoryKind.DEPARTEMENT, "61", "Orne", region=normandie, population=276903)
+
+
+@pytest.fixture
+def cu_alencon(orne: Territory) -> Territory:
+    return make_territory(
+        TerritoryKind.EPCI, "246100663", "CU d'Alençon", siren="246100663", epci_kind="CU",
+    )
+
+
+@pytest.fixture
+def alencon(orne: Territory, normandie: Territory, cu_alencon: Territory) -> Territory:
+    return make_territory(
+        TerritoryKind.COMMUNE, "61001", "Alençon", region=normandie, departement=orne,
+        epci=cu_alencon, population=25848, postcodes=["61000"],
+    )
+
+
+@pytest.fixture
+def orne_portal(orne: Territory, alencon: Territory) -> Portal:
+    portal = Portal.objects.create(name="L'Orne dans ma poche", short_name="Orne", root=orne)
+    PortalHost.objects.create(portal=portal, hostname=ORNE_HOST)
+    Collectivity.objects.create(territory=alencon, portal=portal)
+    return portal
+
+
+@pytest.fixture
+def alice(auch: Territory) -> User:
+    user = make_user("alice@example.org", display_name="Alice")
+    grant(user, auch, Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def bob(auch: Territory) -> User:
+    user = make_user("bob@example.org", display_name="Bob")
+    grant(user, auch, Role.EDITOR)
+    return user
+
+
+@pytest.fixture
+def dora(gers: Territory) -> User:
+    user = make_user("dora@example.org", display_name="Dora")
+    grant(user, gers, Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def charlie(alencon: Territory) -> User:
+    user = make_user("charlie@example.org", display_name="Charlie")
+    grant(user, alencon, Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def resident(auch: Territory) -> User:
+    return make_user("resident@example.org", home_commune=auch)
+
+
+@pytest.fixture
+def gers_client(gers_portal: Portal) -> Client:
+    """A browser on the Gers portal."""
+    return Client(HTTP_HOST=GERS_HOST)
+
+
+@pytest.fixture
+def orne_client(orne_portal: Portal) -> Client:
+    return Client(HTTP_HOST=ORNE_HOST)
