@@ -53,7 +53,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[assignment]  # replaces the username-based manager
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # e-mail, not username
 
     class Meta:
         verbose_name = _("utilisateur")
