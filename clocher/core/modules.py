@@ -52,6 +52,9 @@ class Module:
     order: int = 100
     # URL namespaces whose pages belong to this module, so they answer 404 where it is off.
     url_namespaces: tuple[str, ...] = field(default_factory=tuple)
+    # What the module holds about a person, for "download my data" (RGPD): receives the user and
+    # returns JSON-serialisable data, or None when the module keeps nothing personal.
+    personal_data: Callable[[Any], Any] | None = None
 
 
 class ModuleRegistry:
