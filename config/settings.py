@@ -218,6 +218,9 @@ else:
         "staticfiles": {"BACKEND": _static_backend},
     }
 
+# The embedded default serves uploaded media itself; production lets the reverse proxy or S3 do it.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", not env_str("AWS_STORAGE_BUCKET_NAME"))
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
