@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "clocher.territories.middleware.PortalMiddleware",
+    "clocher.accounts.middleware.AdminSecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -173,6 +174,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_ADAPTER = "clocher.accounts.adapter.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "clocher.accounts.adapter.MFAAdapter"
 MFA_TOTP_ISSUER = "Clocher"
 
 LANGUAGE_CODE = "fr"

@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from clocher.territories.models import Role, StaffRole
@@ -49,7 +48,7 @@ def needs_second_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 
 def second_factor_redirect(request: HttpRequest) -> HttpResponseRedirect:
-    """Send the user to TOTP activation with an explanation, coming back here afterwards."""
+    """Send the user to TOTP activation, with an explanation."""
     messages.warning(
         request,
         _(
@@ -57,10 +56,7 @@ def second_factor_redirect(request: HttpRequest) -> HttpResponseRedirect:
             "application d'authentification (TOTP) pour continuer."
         ),
     )
-    url = reverse(ACTIVATE_TOTP_URL_NAME)
-    if request.method == "GET":
-        url = f"{url}?{urlencode({'next': request.get_full_path()})}"
-    return HttpResponseRedirect(url)
+    return HttpResponseRedirect(reverse(ACTIVATE_TOTP_URL_NAME))
 
 
 def second_factor_required(view: Callable[P, R]) -> Callable[P, R | HttpResponseRedirect]:
