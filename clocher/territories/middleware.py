@@ -1,8 +1,12 @@
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from clocher.core.modules import registry
+
+from .gating import check_module
 from .selectors import portal_for_host
 
 
@@ -11,6 +15,10 @@ class PortalMiddleware:
 
     An unknown host gets a plain explanation (404), never a crash. The Django admin and the health
     check answer on any allowed host so an operator can set the first portal up.
+
+    It also gates module pages: a view in one of a module's `url_namespaces` whose URL carries the
+    commune code as `code` answers 404 where that commune has the module off, so modules need not
+    remember to check it themselves.
     """
 
     PORTAL_FREE_PREFIXES = ("/admin/", "/static/", "/healthz")
@@ -27,3 +35,20 @@ class PortalMiddleware:
             response.render()
             return response
         return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> None:
+        portal = getattr(request, "portal", None)
+        code = view_kwargs.get("code")
+        match = request.resolver_match
+        if portal is None or not isinstance(code, str) or match is None or not match.namespaces:
+            return
+        namespaces = set(match.namespaces)
+        for module in registry.all():
+            if namespaces.intersection(module.url_namespaces):
+                check_module(portal, code, module.name)

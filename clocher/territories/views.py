@@ -1,8 +1,178 @@
-from django.http import HttpResponse
+"""The resident's pages of the foundation: home, choosing a commune, territory pages, legal pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
 
+from .home import (
+    COMMUNE_COOKIE,
+    chosen_commune,
+    current_territory,
+    feed_for,
+    module_links,
+    modules_for,
+    territories_for,
+)
 from .http import PortalRequest
+from .models import Territory, TerritoryKind
+from .search import search_territories
+from .selectors import access_commune, access_territory, collectivity_of, territories_of_portal
+
+FEED_LIMIT = 20
+SEARCH_LIMIT = 20
+QUERY_MAX_LENGTH = 80
+COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 
 
+def _card_context(territory: Territory) -> dict[str, Any]:
+    return {"territory": territory, "collectivity": collectivity_of(territory)}
+
+
+@require_GET
 def home(request: PortalRequest) -> HttpResponse:
-    return render(request, "territories/home.html", {})
+    territory = current_territory(request, request.portal)
+    modules = modules_for(request, territory)
+    items = feed_for(request.portal, territories_for(request, territory), FEED_LIMIT, modules=modules)
+    context = {
+        **_card_context(territory),
+        "has_chosen": chosen_commune(request) is not None,
+        "items": items,
+        "feed_modules": [m for m in modules if m.feed is not None],
+        "links": module_links(modules, territory),
+    }
+    return render(request, "territories/home.html", context)
+
+
+@require_GET
+def choose_commune(request: PortalRequest) -> HttpResponse:
+    """Search a commune by name or postcode; htmx asks for the results fragment only."""
+    # Control characters (a NUL byte) are no search and PostgreSQL refuses them outright.
+    query = "".join(ch for ch in request.GET.get("q", "") if ch.isprintable()).strip()
+    problem = ""
+    results: list[Territory] = []
+    if "q" in request.GET:
+        if len(query) > QUERY_MAX_LENGTH:
+            problem = _("Cette recherche est trop longue : tapez seulement le nom ou le code postal.")
+        elif len(query) < 2:
+            problem = _("Tapez au moins deux lettres du nom, ou le code postal.")
+        else:
+            results = search_territories(
+                query, within=territories_of_portal(request.portal), limit=SEARCH_LIMIT
+            )
+            if not results:
+                problem = _("Aucune commune de ce territoire ne correspond à « %(query)s ».") % {
+                    "query": query
+                }
+    fragment = bool(request.headers.get("HX-Request"))
+    if results:
+        status = ngettext(
+            "%(count)d commune trouvée.", "%(count)d communes trouvées.", len(results)
+        ) % {"count": len(results)}
+    else:
+        status = problem
+    context = {
+        "query": query,
+        "fragment": fragment,
+        "status": status,
+        "results": results,
+        "problem": problem,
+        "chosen": chosen_commune(request),
+    }
+    template = "territories/choose_commune.html"
+    if fragment:
+        template += "#results"
+    response = render(request, template, context)
+    # The same address answers a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_POST
+def choose_commune_submit(request: PortalRequest) -> HttpResponse:
+    """Remember the commune: in a cookie for everyone, and on the account of a signed-in resident."""
+    commune = access_commune(request.portal, request.POST.get("code", "")[:16])
+    response = HttpResponseRedirect(reverse("commune", kwargs={"code": commune.code}))
+    response.set_cookie(
+        COMMUNE_COOKIE,
+        commune.code,
+        max_age=COOKIE_MAX_AGE,
+        samesite="Lax",
+        httponly=True,
+        secure=request.is_secure(),
+    )
+    user: Any = request.user
+    if user.is_authenticated and user.home_commune_id != commune.pk:
+        # Written here rather than through accounts: territories is the lower layer and may
+        # not import it; only the one field changes.
+        user.home_commune = commune
+        user.save(update_fields=["home_commune"])
+    messages.success(request, _("%(name)s est maintenant votre commune.") % {"name": commune.name})
+    return response
+
+
+@require_GET
+def commune(request: PortalRequest, code: str) -> HttpResponse:
+    territory = access_commune(request.portal, code)
+    modules = modules_for(request, territory)
+    chosen = chosen_commune(request)
+    context = {
+        **_card_context(territory),
+        "is_chosen": chosen is not None and chosen.pk == territory.pk,
+        "links": module_links(modules, territory),
+    }
+    return render(request, "territories/commune.html", context)
+
+
+@require_GET
+def territory(request: PortalRequest, kind: str, code: str) -> HttpResponse:
+    """An intercommunalité or a département: its card and what it is made of."""
+    if kind == TerritoryKind.COMMUNE:
+        return HttpResponseRedirect(reverse("commune", kwargs={"code": code}))
+    if kind not in (TerritoryKind.EPCI, TerritoryKind.DEPARTEMENT):
+        raise Http404("Type de territoire inconnu.")
+    found = access_territory(request.portal, kind=kind, code=code)
+    if kind == TerritoryKind.EPCI:
+        members = list(
+            Territory.objects.filter(epci=found, kind=TerritoryKind.COMMUNE, is_active=True)
+            .only("name", "code", "population", "kind")
+            .order_by("name")
+        )
+    else:
+        members = list(
+            Territory.objects.filter(kind=TerritoryKind.EPCI, is_active=True)
+            .filter(pk__in=Territory.objects.filter(departement=found).values("epci"))
+            .only("name", "code", "population", "kind")
+            .order_by("name")
+        )
+    return render(
+        request, "territories/territory.html", {**_card_context(found), "members": members}
+    )
+
+
+@require_GET
+def offline(request: PortalRequest) -> HttpResponse:
+    return render(request, "territories/offline.html")
+
+
+@require_GET
+def legal_notice(request: PortalRequest) -> HttpResponse:
+    return render(request, "territories/legal_notice.html")
+
+
+@require_GET
+def privacy(request: PortalRequest) -> HttpResponse:
+    return render(request, "territories/privacy.html")
+
+
+@require_GET
+def accessibility(request: PortalRequest) -> HttpResponse:
+    return render(request, "territories/accessibility.html")

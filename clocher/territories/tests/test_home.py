@@ -1,0 +1,136 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from clocher.core.modules import FeedItem, Module, registry
+from clocher.territories.home import feed_for
+from clocher.territories.models import Collectivity
+
+
+def _at(days_ago: int) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(days=days_ago)
+
+
+@pytest.fixture
+def news_module():
+    """A module whose feed repeats back which territories it was asked about."""
+    calls = []
+
+    def feed(territories, limit):
+        calls.append([t.code for t in territories])
+        return [
+            FeedItem(title=f"Nouvelle de {t.name}", url=f"/n/{t.code}/", published_at=_at(i),
+                     module="essai-news", territory_name=t.name)
+            for i, t in enumerate(territories)
+        ][:limit]
+
+    registry.register(Module(name="essai-news", label="Essai", icon="news", feed=feed))
+    yield calls
+    registry.unregister("essai-news")
+
+
+def test_a_visitor_without_a_commune_sees_the_portal_root_and_an_invitation(gers_client):
+    response = gers_client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1" in html and "Gers" in html
+    assert "Choisir ma commune" in html
+
+
+def test_the_commune_cookie_chooses_the_commune_shown(gers_client, auch, gers_portal):
+    Collectivity.objects.filter(territory=auch).update(
+        email="mairie@auch.fr", website="https://www.auch.fr/", address="Place de la Libération",
+        opening_hours="Lundi au vendredi 8 h 30 – 17 h 30",
+    )
+    gers_client.cookies["commune"] = auch.code
+    html = gers_client.get("/").content.decode()
+    assert "Auch" in html
+    assert "22\xa0428 habitants" in html
+    assert "CA Grand Auch Cœur de Gascogne" in html
+    assert 'href="tel:+33562612100"' in html
+    assert "mailto:mairie@auch.fr" in html
+    assert "Place de la Libération" in html
+    assert "Lundi au vendredi" in html
+
+
+def test_a_cookie_for_another_portals_commune_is_ignored(gers_client, alencon):
+    gers_client.cookies["commune"] = alencon.code
+    html = gers_client.get("/").content.decode()
+    assert "Alençon" not in html
+    assert "Choisir ma commune" in html
+
+
+def test_a_signed_in_residents_home_commune_wins_over_the_cookie(gers_client, resident, marciac):
+    gers_client.force_login(resident)
+    gers_client.cookies["commune"] = marciac.code
+    html = gers_client.get("/").content.decode()
+    assert '<h1 id="card-title">Auch</h1>' in html
+
+
+def test_it_says_plainly_when_no_module_publishes_anything(gers_client, auch):
+    gers_client.cookies["commune"] = auch.code
+    html = gers_client.get("/").content.decode()
+    assert "Aucun service ne publie encore" in html
+
+
+def test_the_feed_merges_the_modules_items_for_the_commune_and_its_ancestors(
+    gers_client, auch, news_module
+):
+    gers_client.cookies["commune"] = auch.code
+    html = gers_client.get("/").content.decode()
+    assert news_module[-1] == ["32013", "200066926", "32", "76"]
+    assert html.index("Nouvelle de Auch") < html.index("Nouvelle de Gers")
+
+
+def test_a_residents_feed_includes_the_communes_they_follow(gers_client, resident, marciac, news_module):
+    resident.followed_communes.add(marciac)
+    gers_client.force_login(resident)
+    gers_client.get("/")
+    assert news_module[-1] == ["32013", "200066926", "32", "76", "32233", "200034460"]
+
+
+def test_urgent_items_come_first_then_the_newest(gers_portal, auch):
+    def feed(territories, limit):
+        return [
+            FeedItem(title="vieux", url="/a/", published_at=_at(5), module="a"),
+            FeedItem(title="neuf", url="/b/", published_at=_at(1), module="a"),
+            FeedItem(title="alerte", url="/c/", published_at=_at(9), module="a", urgent=True),
+        ]
+
+    module = Module(name="essai-order", label="Ordre", icon="x", feed=feed)
+    items = feed_for(gers_portal, [auch], limit=10, modules=[module])
+    assert [item.title for item in items] == ["alerte", "neuf", "vieux"]
+    assert [item.title for item in feed_for(gers_portal, [auch], limit=2, modules=[module])] == [
+        "alerte", "neuf",
+    ]
+
+
+def test_a_failing_module_does_not_break_the_home_page(gers_client, auch, news_module):
+    def broken(territories, limit):
+        raise RuntimeError("boom")
+
+    registry.register(Module(name="essai-broken", label="Cassé", icon="x", feed=broken))
+    try:
+        gers_client.cookies["commune"] = auch.code
+        response = gers_client.get("/")
+    finally:
+        registry.unregister("essai-broken")
+    assert response.status_code == 200
+    assert "Nouvelle de Auch" in response.content.decode()
+
+
+def test_the_home_page_keeps_its_queries_few(gers_client, resident, marciac, news_module,
+                                             django_assert_max_num_queries):
+    resident.followed_communes.add(marciac)
+    gers_client.force_login(resident)
+    gers_client.get("/")
+    with django_assert_max_num_queries(8):
+        response = gers_client.get("/")
+    assert response.status_code == 200
+
+
+def test_the_home_page_of_a_visitor_takes_very_few_queries(gers_client, auch, django_assert_max_num_queries):
+    gers_client.cookies["commune"] = auch.code
+    with django_assert_max_num_queries(3):
+        gers_client.get("/")
