@@ -1,0 +1,134 @@
+"""A role on Auch opens nothing on Marciac (its sibling commune) nor on Alençon (another portal).
+
+STAFF_URLS lists every /gestion/ page that takes a territory: a new staff page is added there, and
+this test then proves for every role, on GET and on POST, that it answers 404 on a territory where
+the user holds no role, and that nothing changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from clocher.territories.models import (
+    AuditEntry,
+    Collectivity,
+    Invitation,
+    ModuleSetting,
+    Role,
+    StaffRole,
+    Territory,
+)
+from clocher.territories.services import INVITATION_VALIDITY
+from conftest import GERS_HOST, ORNE_HOST, grant, make_user
+
+from .conftest import with_totp
+
+
+def _no_extra(territory: Territory) -> dict[str, int]:
+    return {}
+
+
+def _pending_invitation(territory: Territory) -> dict[str, int]:
+    invitation = Invitation.objects.filter(territory=territory, revoked_at=None).first()
+    assert invitation is not None
+    return {"invitation_id": invitation.pk}
+
+
+def _a_staff_role(territory: Territory) -> dict[str, int]:
+    staff_role = StaffRole.objects.filter(territory=territory).order_by("pk").first()
+    assert staff_role is not None
+    return {"role_id": staff_role.pk}
+
+
+@dataclass(frozen=True)
+class StaffUrl:
+    """A staff page: its URL name, the other URL arguments on a territory, and a POST that would change it."""
+
+    name: str
+    extra: Callable[[Territory], dict[str, int]] = _no_extra
+    data: dict[str, str] = field(default_factory=dict)
+
+    def url(self, territory: Territory) -> str:
+        return reverse(f"backoffice:{self.name}", kwargs={"territory_id": territory.pk, **self.extra(territory)})
+
+
+STAFF_URLS = [
+    StaffUrl("territory"),
+    StaffUrl("collectivity", data={"phone": "01 02 03 04 05", "description": "Piraté"}),
+    StaffUrl("modules", data={}),  # every box unticked: turns the registered module off
+    StaffUrl("staff", data={"email": "intrus@example.org", "role": Role.ADMIN}),
+    StaffUrl("revoke_invitation", extra=_pending_invitation),
+    StaffUrl("remove_role", extra=_a_staff_role),
+    StaffUrl("audit_log"),
+]
+
+
+def _state() -> list[Any]:
+    return [
+        sorted(StaffRole.objects.values_list("user_id", "territory_id", "role")),
+        sorted(Invitation.objects.values_list("email", "territory_id", "revoked_at", "accepted_at")),
+        sorted(ModuleSetting.objects.values_list("territory_id", "module", "enabled")),
+        AuditEntry.objects.count(),
+        sorted(Collectivity.objects.values_list("territory_id", "phone", "description")),
+    ]
+
+
+@pytest.fixture
+def targets(marc, charlie, joined_marciac, alencon, orne_portal, agenda_module) -> list[tuple[Territory, str]]:
+    """The territories a role on Auch must not reach, each with the host it is asked on."""
+    for territory, admin in ((joined_marciac, marc), (alencon, charlie)):
+        Invitation.objects.create(
+            territory=territory, email=f"invite-{territory.code}@example.org", role=Role.EDITOR,
+            invited_by=admin, expires_at=territory.updated_at + INVITATION_VALIDITY,
+        )
+    return [(joined_marciac, GERS_HOST), (alencon, GERS_HOST), (alencon, ORNE_HOST)]
+
+
+@pytest.mark.parametrize("role", Role.values)
+@pytest.mark.parametrize("staff_url", STAFF_URLS, ids=lambda u: u.name)
+def test_a_role_on_auch_grants_nothing_on_a_sibling_or_another_portal(role, staff_url, auch, targets):
+    user = make_user(f"{role}@example.org")
+    grant(user, auch, role)
+    if role == Role.ADMIN:
+        with_totp(user)
+    before = _state()
+    for territory, host in targets:
+        client = Client(HTTP_HOST=host)
+        client.force_login(user)
+        url = staff_url.url(territory)
+        assert client.get(url).status_code == 404, (url, host, "GET")
+        assert client.post(url, staff_url.data).status_code == 404, (url, host, "POST")
+    assert _state() == before
+
+
+@pytest.mark.parametrize("staff_url", STAFF_URLS, ids=lambda u: u.name)
+def test_the_same_pages_open_for_the_territorys_own_admin(staff_url, marc, targets):
+    # Proves the 404s above come from the missing role, not from a wrong URL.
+    marciac = targets[0][0]
+    client = Client(HTTP_HOST=GERS_HOST)
+    client.force_login(marc)
+    assert client.get(staff_url.url(marciac)).status_code == 200
+
+
+def test_a_departement_admin_gets_nothing_on_a_commune_that_does_not_delegate(dora, joined_marciac):
+    client = Client(HTTP_HOST=GERS_HOST)
+    client.force_login(dora)
+    url = reverse("backoffice:collectivity", kwargs={"territory_id": joined_marciac.pk})
+    assert client.get(url).status_code == 404
+    Collectivity.objects.filter(territory=joined_marciac).update(delegates_to_parent=True)
+    assert client.get(url).status_code == 200
+
+
+def test_an_admin_of_auch_sees_nothing_of_alencon_on_the_orne_portal_even_by_its_own_pages(alice, alencon, orne_portal):
+    client = Client(HTTP_HOST=ORNE_HOST)
+    client.force_login(alice)
+    response = client.get(reverse("backoffice:dashboard"))
+    assert response.status_code == 200
+    assert "Alençon" not in response.content.decode()
+    assert "Auch" not in response.content.decode()
