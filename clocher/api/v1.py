@@ -1,6 +1,11 @@
-"""The public REST API, version 1 (OpenAPI document at /api/v1/openapi.json, docs at /api/v1/docs)."""
+"""The public REST API, version 1 (OpenAPI document at /api/v1/openapi.json, docs at /api/v1/docs).
+
+Each domain keeps its endpoints in a router of its own module (clocher/api/<domain>.py), added here.
+"""
 
 from ninja import NinjaAPI
+
+from .territories import router as territories_router
 
 api = NinjaAPI(
     title="Clocher API",
@@ -8,3 +13,5 @@ api = NinjaAPI(
     description="L'API publique de Clocher : territoires, et ce que chaque module publie.",
     urls_namespace="api-v1",
 )
+
+api.add_router("/territories", territories_router)

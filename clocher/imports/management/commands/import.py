@@ -1,0 +1,106 @@
+"""`clocher import SOURCE ...`: load open data into Clocher, one sub-command per kind of source.
+
+    clocher import territories [--data-dir DIR]     the official geography of all France (COG)
+    clocher import boundaries FILE.geojson          commune or département boundaries
+
+A new source is one entry in SOURCES: a help line, its arguments and the function that runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from clocher.territories.geography import (
+    GeographyError,
+    default_data_dir,
+    import_boundaries,
+    import_territories,
+)
+from clocher.territories.models import TerritoryKind
+
+
+@dataclass(frozen=True)
+class Source:
+    help: str
+    add_arguments: Callable[[CommandParser], None]
+    run: Callable[[BaseCommand, dict[str, Any], bool], None]
+
+
+def _territories_arguments(parser: CommandParser) -> None:
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help=f"Dossier des fichiers JSON du découpage administratif (par défaut {default_data_dir()}).",
+    )
+
+
+def _run_territories(command: BaseCommand, options: dict[str, Any], progress: bool) -> None:
+    summary = import_territories(options["data_dir"], progress=progress)
+    for line in summary.lines():
+        command.stdout.write(line)
+    command.stdout.write(f"Durée : {summary.seconds:.1f} s")
+
+
+BOUNDARY_KINDS = {
+    "communes": (TerritoryKind.COMMUNE, TerritoryKind.DEPARTEMENT),
+    "epci": (TerritoryKind.EPCI,),
+    "regions": (TerritoryKind.REGION,),
+}
+
+
+def _boundaries_arguments(parser: CommandParser) -> None:
+    parser.add_argument("file", type=Path, help="Fichier GeoJSON dont chaque élément porte un « code » officiel.")
+    parser.add_argument(
+        "--kind", choices=sorted(BOUNDARY_KINDS), default="communes",
+        help="À quels territoires les codes renvoient : communes et départements (par défaut), "
+        "intercommunalités (SIREN) ou régions (leurs codes recouvrent ceux des départements).",
+    )
+
+
+def _run_boundaries(command: BaseCommand, options: dict[str, Any], progress: bool) -> None:
+    summary = import_boundaries(options["file"], kinds=BOUNDARY_KINDS[options["kind"]], progress=progress)
+    for line in summary.lines():
+        command.stdout.write(line)
+    command.stdout.write(f"Durée : {summary.seconds:.1f} s")
+
+
+SOURCES: dict[str, Source] = {
+    "territories": Source(
+        "Le découpage administratif de toute la France (régions, départements, EPCI, communes).",
+        _territories_arguments, _run_territories,
+    ),
+    "boundaries": Source(
+        "Les contours des communes ou d'un département, depuis un fichier GeoJSON.",
+        _boundaries_arguments, _run_boundaries,
+    ),
+}
+
+
+class Command(BaseCommand):
+    help = "Importe des données ouvertes. Voir « clocher import SOURCE --help »."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        subparsers = parser.add_subparsers(dest="source", required=True, metavar="SOURCE")
+        for name, source in SOURCES.items():
+            sub = subparsers.add_parser(
+                name, help=source.help, description=source.help,
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+            )
+            sub.add_argument(
+                "--no-progress", action="store_true",
+                help="Pas de barre de progression (elle ne s'affiche déjà que dans un terminal).",
+            )
+            source.add_arguments(sub)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        source = SOURCES[options["source"]]
+        progress = not options.get("no_progress") and self.stderr.isatty()
+        try:
+            source.run(self, options, progress)
+        except GeographyError as error:
+            raise CommandError(str(error)) from error
