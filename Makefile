@@ -54,7 +54,7 @@ lint: install
 	$(CLOCHER) makemigrations --check --dry-run -v 1
 
 test-only:
-	.venv/bin/pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
+	STATIC_MANIFEST=0 .venv/bin/pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
 
 test: install chromium lint
 	STATIC_MANIFEST=0 .venv/bin/pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
