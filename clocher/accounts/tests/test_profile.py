@@ -141,3 +141,13 @@ def test_it_unfollows_a_commune_of_another_portal_the_person_followed_there(
     gers_client.force_login(resident)
     gers_client.post("/compte/ne-plus-suivre/", {"code": alencon.code})
     assert not resident.followed_communes.exists()
+
+
+def test_the_account_page_with_results_takes_a_bounded_number_of_queries(
+    gers_client: Client, resident: User, marciac: Territory, auch: Territory, django_assert_max_num_queries: object
+) -> None:
+    resident.followed_communes.add(marciac)
+    gers_client.force_login(resident)
+    with django_assert_max_num_queries(10):  # type: ignore[operator]
+        response = gers_client.get("/compte/", {"q": "a"})
+    assert len(response.context["results"]) == 2
