@@ -51,6 +51,8 @@ class TerritoryOut(Schema):
 
 
 class Message(Schema):
+    """How every error is answered (HttpError's shape), documented in the OpenAPI document."""
+
     detail: str
 
 
@@ -98,20 +100,20 @@ def search(
     q: Annotated[str, Query(description="Nom (accents, majuscules et tirets indifférents) ou code postal.")],
     kind: TerritoryKind | None = None,
     limit: Annotated[int, Query(ge=1, le=SEARCH_MAX_LIMIT)] = 10,
-) -> tuple[int, list[TerritoryOut] | Message]:
+) -> list[TerritoryOut]:
     """The territories of this portal whose name or postcode matches, best first."""
     portal = _portal(request)
     query = q.strip()
     if not query:
-        return 400, Message(detail=_("Saisissez un nom de commune ou un code postal."))
+        raise HttpError(400, _("Saisissez un nom de commune ou un code postal."))
     if len(query) > QUERY_MAX_LENGTH:
-        return 400, Message(
-            detail=_("La recherche est trop longue (%(max)d caractères au plus).") % {"max": QUERY_MAX_LENGTH}
+        raise HttpError(
+            400, _("La recherche est trop longue (%(max)d caractères au plus).") % {"max": QUERY_MAX_LENGTH}
         )
     kinds = (kind.value,) if kind is not None else tuple(TerritoryKind.values)
     found = search_territories(query, within=territories_of_portal(portal), kinds=kinds, limit=limit)
     prefetch_related_objects(found, "region", "postcodes")
-    return 200, [_out(t, _postcodes_of(t)) for t in found]
+    return [_out(t, _postcodes_of(t)) for t in found]
 
 
 @router.get(
@@ -123,13 +125,13 @@ def at(
     request: HttpRequest,
     lat: Annotated[float, Query(ge=-90, le=90, description="Latitude WGS 84, en degrés.")],
     lon: Annotated[float, Query(ge=-180, le=180, description="Longitude WGS 84, en degrés.")],
-) -> tuple[int, TerritoryOut | Message]:
+) -> TerritoryOut:
     """The commune of this portal whose boundary contains the point, with its EPCI and département."""
     portal = _portal(request)
     commune = commune_at(lat, lon)
     if commune is None or not is_in_portal(portal, commune):
-        return 404, Message(detail=_("Aucune commune de ce portail ne se trouve à cet endroit."))
-    return 200, _out(commune, _postcodes_of(commune))
+        raise HttpError(404, _("Aucune commune de ce portail ne se trouve à cet endroit."))
+    return _out(commune, _postcodes_of(commune))
 
 
 @router.get(
@@ -137,11 +139,11 @@ def at(
     response={200: TerritoryOut, 404: Message},
     summary="Un territoire par son type et son code officiel",
 )
-def detail(request: HttpRequest, kind: TerritoryKind, code: str) -> tuple[int, TerritoryOut | Message]:
+def detail(request: HttpRequest, kind: TerritoryKind, code: str) -> TerritoryOut:
     """One territory of this portal; another portal's is a 404, like one that does not exist."""
     portal = _portal(request)
     try:
         territory = access_territory(portal, kind=kind.value, code=code)
     except Http404:
-        return 404, Message(detail=_("Territoire introuvable."))
-    return 200, _out(territory, _postcodes_of(territory))
+        raise HttpError(404, _("Territoire introuvable.")) from None
+    return _out(territory, _postcodes_of(territory))

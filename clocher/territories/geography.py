@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,14 @@ class GeographyError(Exception):
 
 def default_data_dir() -> Path:
     return Path(settings.NODE_MODULES_DIR) / "@etalab" / "decoupage-administratif" / "data"
+
+
+def shared_data_dir() -> Path:
+    """The folder of open data shared beside the repository (CLOCHER_SHARED_DATA overrides it)."""
+    configured = os.environ.get("CLOCHER_SHARED_DATA")
+    if configured:
+        return Path(configured)
+    return Path(settings.BASE_DIR).parent / "shared" / "data"
 
 
 @dataclass

@@ -8,19 +8,21 @@ staff role. Running it again keeps everything (including passwords) and only fil
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from clocher.territories.geography import GeographyError, import_boundaries, import_territories
+from clocher.territories.geography import (
+    GeographyError,
+    import_boundaries,
+    import_territories,
+    shared_data_dir,
+)
 from clocher.territories.models import (
     Collectivity,
     Portal,
@@ -124,13 +126,6 @@ ACCOUNTS = (
     Account("admin@gers.example", "Claire Sarrade", (TerritoryKind.DEPARTEMENT, GERS), Role.ADMIN),
     Account("habitant@example.org", "Paul Habitant", None, None),
 )
-
-
-def shared_data_dir() -> Path:
-    configured = os.environ.get("CLOCHER_SHARED_DATA")
-    if configured:
-        return Path(configured)
-    return Path(settings.BASE_DIR).parent / "shared" / "data"
 
 
 class Command(BaseCommand):
