@@ -56,6 +56,14 @@ def _allow_test_hosts(settings: Any) -> None:
     settings.ALLOWED_HOSTS = ["*"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_commune_lookup() -> None:
+    # The point lookup keeps boundaries in memory per process; each test brings its own.
+    from clocher.territories import lookup
+
+    lookup.invalidate()
+
+
 @pytest.fixture
 def occitanie(db: None) -> Territory:
     return make_territory(TerritoryKind.REGION, "76", "Occitanie")
