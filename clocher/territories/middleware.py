@@ -1,8 +1,10 @@
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import translation
 
 from clocher.core.modules import registry
 
@@ -34,7 +36,27 @@ class PortalMiddleware:
             )
             response.render()
             return response
+        self._activate_chosen_language(request)
         return self.get_response(request)
+
+    @staticmethod
+    def _activate_chosen_language(request: HttpRequest) -> None:
+        """French unless the person chose otherwise (the language switch, or their account).
+
+        The browser's Accept-Language alone does not switch: a page whose text is French while
+        <html lang> says English misleads screen readers, and many residents' phones are set to
+        English without them reading it. The language switch sets Django's language cookie.
+        """
+        if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+            return
+        language = settings.LANGUAGE_CODE
+        user: Any = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            chosen = getattr(user, "language", "")
+            if chosen in dict(settings.LANGUAGES):
+                language = chosen
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
 
     def process_view(
         self,

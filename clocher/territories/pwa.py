@@ -78,15 +78,22 @@ def darken_for_contrast(rgb: Rgb, against: Rgb = WHITE, ratio: float = AA_NORMAL
 
 
 def theme_colours(portal: Portal) -> dict[str, str]:
-    """The portal's colours as used on pages: each reaches AA contrast with white."""
-    primary = darken_for_contrast(parse_colour(portal.primary_color, FALLBACK_PRIMARY))
-    accent = darken_for_contrast(parse_colour(portal.accent_color, FALLBACK_ACCENT))
-    # A pale tint of the primary for card backgrounds; dark text on it keeps contrast.
-    tint = tuple(round(255 - (255 - c) * 0.08) for c in primary)
+    """The portal's colours as used on pages: each reaches AA contrast with white and with the tint."""
+    chosen = parse_colour(portal.primary_color, FALLBACK_PRIMARY)
+    # A pale tint of the primary for card and menu backgrounds.
+    tint = (
+        round(255 - (255 - chosen[0]) * 0.08),
+        round(255 - (255 - chosen[1]) * 0.08),
+        round(255 - (255 - chosen[2]) * 0.08),
+    )
+    # Readable on the tint is readable on white too (the tint is the darker of the two), and
+    # white text on it is readable by the same ratio.
+    primary = darken_for_contrast(chosen, against=tint)
+    accent = darken_for_contrast(parse_colour(portal.accent_color, FALLBACK_ACCENT), against=tint)
     return {
         "primary": to_hex(primary),
         "accent": to_hex(accent),
-        "tint": to_hex((tint[0], tint[1], tint[2])),
+        "tint": to_hex(tint),
     }
 
 

@@ -60,3 +60,11 @@ def test_the_pages_switch_to_english(gers_client):
     gers_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = gers_client.get("/accessibilite/").content.decode()
     assert '<html lang="en">' in html
+
+
+def test_pages_stay_in_french_for_an_english_browser_until_english_is_chosen(gers_client):
+    html = gers_client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert '<html lang="fr">' in html
+    gers_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = gers_client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert '<html lang="en">' in html

@@ -86,7 +86,7 @@ def test_the_service_worker_is_served_from_the_root_with_its_headers(gers_client
 def test_the_offline_page_explains_what_happened(gers_client):
     response = gers_client.get("/hors-ligne/")
     assert response.status_code == 200
-    assert "Pas de connexion" in response.content.decode()
+    assert "hors ligne" in response.content.decode()
 
 
 def test_the_theme_gives_the_portal_colours_as_css_variables(gers_client, gers_portal):
@@ -105,6 +105,8 @@ def test_a_pale_portal_colour_is_darkened_until_white_text_on_it_is_readable(ger
     white = (255, 255, 255)
     assert contrast_ratio(parse_colour(colours["primary"], "#000000"), white) >= 4.5
     assert contrast_ratio(parse_colour(colours["accent"], "#000000"), white) >= 4.5
+    tint = parse_colour(colours["tint"], "#000000")
+    assert contrast_ratio(parse_colour(colours["primary"], "#000000"), tint) >= 4.5
     assert colours["primary"] in gers_client.get("/theme.css").content.decode()
 
 
