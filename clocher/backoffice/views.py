@@ -148,7 +148,8 @@ def modules(request: PortalRequest, territory_id: int) -> HttpResponse:
     territory = _access(request, territory_id, ADMIN_ONLY)
     joined = collectivity_of(territory) is not None
     enabled = {module.name for module in enabled_modules(request.portal, territory)}
-    form = ModulesForm(request.POST or None, enabled=enabled)
+    # Not `request.POST or None`: unticking every box posts an empty form, which must still count.
+    form = ModulesForm(request.POST if request.method == "POST" else None, enabled=enabled)
     if request.method == "POST" and joined and form.is_valid():
         changed = 0
         try:
@@ -178,7 +179,7 @@ def _pending_invitations(territory: Territory) -> Any:
 @staff_view
 def staff(request: PortalRequest, territory_id: int) -> HttpResponse:
     territory = _access(request, territory_id, ADMIN_ONLY)
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = invite_staff(

@@ -51,11 +51,11 @@ class StaffUrl:
     """A staff page: its URL name, the other URL arguments on a territory, and a POST that would change it."""
 
     name: str
-    extra: Callable[[Territory], dict[str, int]] = _no_extra
+    more_kwargs: Callable[[Territory], dict[str, int]] = _no_extra
     data: dict[str, str] = field(default_factory=dict)
 
     def url(self, territory: Territory) -> str:
-        return reverse(f"backoffice:{self.name}", kwargs={"territory_id": territory.pk, **self.extra(territory)})
+        return reverse(f"backoffice:{self.name}", kwargs={"territory_id": territory.pk, **self.more_kwargs(territory)})
 
 
 STAFF_URLS = [
@@ -63,8 +63,8 @@ STAFF_URLS = [
     StaffUrl("collectivity", data={"phone": "01 02 03 04 05", "description": "Piraté"}),
     StaffUrl("modules", data={}),  # every box unticked: turns the registered module off
     StaffUrl("staff", data={"email": "intrus@example.org", "role": Role.ADMIN}),
-    StaffUrl("revoke_invitation", extra=_pending_invitation),
-    StaffUrl("remove_role", extra=_a_staff_role),
+    StaffUrl("revoke_invitation", more_kwargs=_pending_invitation),
+    StaffUrl("remove_role", more_kwargs=_a_staff_role),
     StaffUrl("audit_log"),
 ]
 
