@@ -56,7 +56,7 @@ class PortalMiddleware:
             if chosen in dict(settings.LANGUAGES):
                 language = chosen
         translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = translation.get_language()
 
     def process_view(
         self,

@@ -106,3 +106,8 @@ def make_user_other(db):
     from conftest import make_user
 
     return make_user("other@example.org")
+
+
+def test_the_search_keeps_its_queries_few(gers_client, auch, marciac, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        assert gers_client.get("/ma-commune/", {"q": "32"}).status_code == 200

@@ -52,3 +52,12 @@ def test_territory_pages_of_another_portal_or_kind_are_404(gers_client, orne, cu
 def test_a_joined_collectivity_shows_its_own_presentation(gers_client, auch):
     Collectivity.objects.filter(territory=auch).update(description="Préfecture du Gers.")
     assert "Préfecture du Gers." in gers_client.get("/communes/32013/").content.decode()
+
+
+def test_the_commune_and_territory_pages_keep_their_queries_few(
+    gers_client, auch, marciac, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):
+        assert gers_client.get("/communes/32013/").status_code == 200
+    with django_assert_max_num_queries(5):
+        assert gers_client.get("/territoires/departement/32/").status_code == 200

@@ -134,3 +134,38 @@ def test_the_home_page_of_a_visitor_takes_very_few_queries(gers_client, auch, dj
     gers_client.cookies["commune"] = auch.code
     with django_assert_max_num_queries(3):
         gers_client.get("/")
+
+
+def test_the_home_page_and_what_it_loads_weigh_under_60_kb_compressed(gers_client, auch):
+    import gzip
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    gers_client.cookies["commune"] = auch.code
+    html = gers_client.get("/").content
+    total = len(gzip.compress(html))
+    for src in re.findall(rb'(?:src|href)="(/static/[^"?]+)', html):
+        path = finders.find(src.decode().removeprefix("/static/"))
+        assert path, src
+        with open(path, "rb") as handle:
+            total += len(gzip.compress(handle.read()))
+    for url in re.findall(rb'href="(/(?:theme\.css|manifest\.webmanifest|icons/[^"]+))"', html):
+        total += len(gzip.compress(gers_client.get(url.decode().replace("&amp;", "&")).content))
+    assert total < 60_000
+
+
+def test_the_resident_templates_have_no_inline_script_style_or_handler():
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR) / "templates"
+    templates = [root / "base.html", *(root / "territories").glob("*.html"), *(root / "includes").glob("*.html")]
+    for template in templates:
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), template
+        assert "<style" not in text, template
+        assert not re.search(r"\sstyle=", text), template
+        assert not re.search(r"\son[a-z]+=", text), template
