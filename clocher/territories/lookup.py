@@ -43,6 +43,7 @@ class _Index:
 
 
 _lock = threading.Lock()
+_query_lock = threading.Lock()
 _index: _Index | None = None
 _checked_at = 0.0
 
@@ -156,12 +157,15 @@ def _find(lat: float, lon: float) -> Territory | None:
     if not index.territories:
         return None
     point = shapely.Point(lon, lat)
-    candidates = index.tree.query(point)
-    if len(candidates) == 0:
-        return None
-    candidates = np.sort(candidates)
-    # intersects, not contains: a point exactly on a boundary still belongs to a commune.
-    inside = shapely.intersects(index.geometries[candidates], point)
+    # GEOS prepares geometries lazily and not thread-safely (libgeos/geos#825), and shapely releases
+    # the GIL while it runs: threads of one web process take turns, for a few microseconds each.
+    with _query_lock:
+        candidates = index.tree.query(point)
+        if len(candidates) == 0:
+            return None
+        candidates = np.sort(candidates)
+        # intersects, not contains: a point exactly on a boundary still belongs to a commune.
+        inside = shapely.intersects(index.geometries[candidates], point)
     hits = candidates[inside]
     if len(hits) == 0:
         return None

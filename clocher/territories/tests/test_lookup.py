@@ -154,3 +154,15 @@ def test_it_answers_ten_thousand_points_of_the_whole_gers_in_under_a_second(gers
 
     assert sum(f is not None for f in found) > 4000
     assert elapsed < 1.0, f"10 000 lookups took {elapsed:.2f} s"
+
+
+def test_threads_of_one_process_get_the_right_answers_together(bounded, auch, settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Other threads have no test database: they must answer from the index.
+    settings.TERRITORY_LOOKUP_MAX_AGE = 60
+    commune_at(*CATHEDRAL_OF_AUCH)  # builds the index in this thread, where the test database is
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: commune_id_at(*CATHEDRAL_OF_AUCH), range(2000)))
+
+    assert set(answers) == {auch.pk}
