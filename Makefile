@@ -59,9 +59,9 @@ test-only:
 test: install chromium lint
 	STATIC_MANIFEST=0 .venv/bin/pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
 
-bench: install
-	$(CLOCHER) migrate --noinput -v 0
-	$(CLOCHER) collectstatic --noinput -v 0
+# The bench makes its own database and static files (var/bench*), so it leaves `make run`'s alone.
+bench: install chromium
+	@command -v wrk >/dev/null || $(call apt_install,wrk)
 	.venv/bin/python -m bench
 
 clean:

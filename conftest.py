@@ -51,6 +51,22 @@ def grant(user: User, territory: Territory, role: str) -> StaffRole:
     return StaffRole.objects.create(user=user, territory=territory, role=role)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Parallel workers share one Redis in CI, and cache.clear() empties a whole Redis database:
+    # each worker gets a database of its own (Redis has 16; CI runs 2 workers).
+    import os
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    cache = settings.CACHES["default"]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and cache["BACKEND"].endswith("RedisCache"):
+        location = urlsplit(cache["LOCATION"])
+        database = (int(location.path.strip("/") or 0) + int(worker[2:])) % 16
+        cache["LOCATION"] = location._replace(path=f"/{database}").geturl()
+
+
 @pytest.fixture(autouse=True)
 def _allow_test_hosts(settings: Any) -> None:
     settings.ALLOWED_HOSTS = ["*"]

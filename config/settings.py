@@ -37,7 +37,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 # The embedded default is for a developer's machine; production must set its own key.
-SECRET_KEY = env_str("SECRET_KEY", "insecure-embedded-default-key-change-me-in-production-0123456789")
+# Its "django-insecure-" prefix makes `check --deploy` refuse it (security.W009).
+SECRET_KEY = env_str("SECRET_KEY", "django-insecure-embedded-default-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

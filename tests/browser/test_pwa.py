@@ -1,5 +1,7 @@
 """The Progressive Web App: an installable manifest, a service worker, and a page when offline."""
 
+import re
+
 from playwright.sync_api import expect
 
 from .conftest import visit
@@ -41,15 +43,13 @@ def test_the_service_worker_shows_the_offline_page_for_a_page_never_seen(page, c
 
     context.set_offline(True)
     visit(page, "/communes/32233/")
-    expect(page.locator("main")).to_contain_text("hors ligne", ignore_case=True)
     expect(page.get_by_role("heading", level=1)).to_have_text(
         _first_heading(offline_page.text())
     )
+    expect(page.locator("main")).not_to_contain_text("Marciac")
 
 
 def _first_heading(html: str) -> str:
-    import re
-
     found = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.DOTALL)
     assert found, "the offline page has no <h1>"
     return re.sub(r"<[^>]+>", "", found.group(1)).strip()
