@@ -20,7 +20,7 @@ class CollectivityForm(forms.ModelForm[Collectivity]):
     """The collectivity's information. Images are re-encoded in clean_*; nothing is saved here."""
 
     website = forms.URLField(
-        label=_("site internet"), required=False, assume_scheme="https", max_length=200,
+        label=_("Site internet"), required=False, assume_scheme="https", max_length=200,
         widget=forms.URLInput(attrs={"autocomplete": "url"}),
     )
     logo_upload = forms.FileField(

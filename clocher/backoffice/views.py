@@ -28,6 +28,7 @@ from clocher.core.modules import registry
 from clocher.territories.http import PortalRequest
 from clocher.territories.models import (
     AuditEntry,
+    Collectivity,
     Invitation,
     Role,
     StaffRole,
@@ -248,7 +249,25 @@ def audit_log(request: PortalRequest, territory_id: int) -> HttpResponse:
     territory = _access(request, territory_id, ADMIN_ONLY)
     paginator = Paginator(AuditEntry.objects.filter(territory=territory), AUDIT_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    return _page(request, "backoffice/audit_log.html", territory, page=page)
+    entries = [(entry, _readable_changes(entry)) for entry in page.object_list]
+    return _page(request, "backoffice/audit_log.html", territory, page=page, entries=entries)
+
+
+def _readable_changes(entry: AuditEntry) -> list[tuple[str, Any]]:
+    """The entry's changes with collectivity field names shown as their French labels."""
+    if not isinstance(entry.changes, dict):
+        return []
+    labels: dict[str, str] = {
+        str(field.name): str(getattr(field, "verbose_name", field.name))
+        for field in Collectivity._meta.get_fields()
+    }
+    labels.update({"email": _("e-mail"), "role": _("rôle"), "module": _("module"), "enabled": _("actif")})
+    rows: list[tuple[str, Any]] = []
+    for name, change in entry.changes.items():
+        if name == "role" and change in Role.values:
+            change = str(Role(change).label)
+        rows.append((labels.get(str(name), str(name)), change))
+    return rows
 
 
 @second_factor_required

@@ -273,7 +273,8 @@ def _send_invitation(invitation: Invitation, link: str, actor: Any) -> None:
     subject = _("Invitation à gérer %(territory)s") % {"territory": invitation.territory.name}
     body = _(
         "Bonjour,\n\n"
-        "%(inviter)s vous invite à rejoindre l'équipe de %(territory)s avec le rôle « %(role)s ».\n\n"
+        "%(inviter)s vous invite dans l'équipe qui gère %(territory)s sur le portail, avec le rôle "
+        "« %(role)s ».\n\n"
         "Pour accepter, ouvrez ce lien et connectez-vous (ou créez un compte) avec cette adresse "
         "e-mail : %(email)s\n\n%(link)s\n\n"
         "Ce lien est valable jusqu'au %(expires)s. Si vous ne vous attendiez pas à ce message, "
