@@ -357,7 +357,9 @@ def accept_invitation(user: Any, invitation: Invitation) -> StaffRole:
     Refuses an invitation that is no longer pending (accepted, revoked or expired) and a user
     without a verified address equal to the invited one: a forwarded link grants nothing.
     """
-    invitation = Invitation.objects.select_for_update().select_related("territory").get(pk=invitation.pk)
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("territory").get(pk=invitation.pk)
+    )
     if not invitation.is_pending:
         raise ActionRefused(_("Cette invitation n'est plus valable."))
     if not can_accept(user, invitation):
