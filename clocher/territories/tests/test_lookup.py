@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from functools import cache
 from typing import Any
 
@@ -142,18 +141,21 @@ def test_it_gives_each_caller_its_own_copy(bounded):
     assert (again.name, again.epci.name) == ("Auch", "CA Grand Auch Cœur de Gascogne")
 
 
-def test_it_answers_ten_thousand_points_of_the_whole_gers_in_under_a_second(gers):
+def test_it_agrees_with_a_plain_scan_on_a_thousand_points_of_the_whole_gers(gers):
+    # The speed target (10,000 points in under a second) is measured by `make bench`, not here.
+
     _add_communes(sorted(_features()), gers)
-    commune_at(*CATHEDRAL_OF_AUCH)  # builds the index
+    polygons = {
+        code: shape(t.boundary)
+        for code, t in ((t.code, t) for t in Territory.objects.exclude(boundary=None))
+    }
     rng = random.Random(32)
-    points = [(rng.uniform(43.3, 44.1), rng.uniform(-0.3, 1.2)) for _ in range(10_000)]
+    points = [(rng.uniform(43.3, 44.1), rng.uniform(-0.3, 1.2)) for _ in range(1_000)]
 
-    started = time.perf_counter()
-    found = [commune_at(lat, lon) for lat, lon in points]
-    elapsed = time.perf_counter() - started
-
-    assert sum(f is not None for f in found) > 4000
-    assert elapsed < 1.0, f"10 000 lookups took {elapsed:.2f} s"
+    for lat, lon in points:
+        found = commune_at(lat, lon)
+        containing = sorted(c for c, p in polygons.items() if p.covers(Point(lon, lat)))
+        assert (found.code if found else None) == (containing[0] if containing else None)
 
 
 def test_threads_of_one_process_get_the_right_answers_together(bounded, auch, settings):
