@@ -1,0 +1,380 @@
+"""`make bench`: measure Clocher against its speed and size targets, on a database of its own.
+
+    python -m bench            (DATABASE_URL chooses PostgreSQL; SQLite in var/bench.sqlite3 otherwise)
+
+Prints one table and writes bench-results.json. A measurement that fails is recorded with its error
+and the others still run; the exit status is non-zero when any failed. A missed target is reported,
+not an error: the figures are for people to read and compare, unit tests assert behaviour only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import traceback
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+RESULTS = ROOT / "bench-results.json"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+LOOKUPS = 10_000
+WRK_SECONDS = 5
+WRK_LOAD = ["--threads", "2", "--connections", "16"]
+GUNICORN_WORKERS = 2
+# What a phone sends: whitenoise answers with its pre-compressed files, Django gzips pages.
+ACCEPT_ENCODING = "gzip, br"
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float | None
+    unit: str
+    target: str
+    met: bool | None
+    error: str = ""
+
+
+class Bench:
+    """Runs the measurements in order against one fresh database and keeps every figure."""
+
+    def __init__(self) -> None:
+        self.figures: list[Figure] = []
+        self.env = dict(os.environ)
+        self.env.pop("DEBUG", None)
+        self.env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "STATIC_MANIFEST": "1",
+                "STATIC_ROOT": str(VAR / "bench-static"),
+                "SECRET_KEY": "bench-only-" + "x" * 50,
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "LOG_LEVEL": "ERROR",
+            }
+        )
+
+    # Recording -----------------------------------------------------------------------------
+
+    def record(
+        self, name: str, value: float, unit: str, target: str, met: bool | None
+    ) -> None:
+        self.figures.append(Figure(name, value, unit, target, met))
+
+    @contextmanager
+    def measuring(self, *names_and_units: tuple[str, str, str]) -> Iterator[None]:
+        """Runs one measurement; on failure, each figure it would have given records the error."""
+        try:
+            yield
+        except Exception as error:  # one failed measurement must not stop the others
+            message = f"{type(error).__name__}: {error}".strip()
+            traceback.print_exc(file=sys.stderr)
+            recorded = {figure.name for figure in self.figures}
+            for name, unit, target in names_and_units:
+                if name not in recorded:
+                    self.figures.append(Figure(name, None, unit, target, None, message[:300]))
+
+    # Helpers -------------------------------------------------------------------------------
+
+    def clocher(self, *args: str, timeout: float = 600) -> float:
+        """Runs a `clocher` command as an operator would; returns its wall-clock seconds."""
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "clocher.manage", *args],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout, check=False,
+        )
+        seconds = time.perf_counter() - started
+        if done.returncode != 0:
+            raise RuntimeError(f"clocher {' '.join(args)}: {(done.stderr or done.stdout).strip()[-500:]}")
+        return seconds
+
+    # The database --------------------------------------------------------------------------
+
+    def fresh_database(self) -> str:
+        url = os.environ.get("DATABASE_URL", "")
+        if not url:
+            path = Path(os.environ.get("SQLITE_PATH", str(VAR / "bench.sqlite3")))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+            self.env.pop("DATABASE_URL", None)
+            self.env["SQLITE_PATH"] = str(path)
+            return f"SQLite {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}"
+        # Never the operator's own database: one beside it, named *_bench, dropped and made anew.
+        parts = urlsplit(url)
+        name = parts.path.lstrip("/") + "_bench"
+        import psycopg
+
+        admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{name}"')
+        self.env["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + name))
+        return f"PostgreSQL {parts.hostname}/{name}"
+
+    # a. The official geography -------------------------------------------------------------
+
+    def territories_import(self) -> None:
+        first, second = "import territories, first run", "import territories, second run"
+        with self.measuring((first, "s", "< 60"), (second, "s", "< 10")):
+            self.clocher("migrate", "--noinput", "-v", "0")
+            seconds = self.clocher("import", "territories", "--no-progress")
+            self.record(first, seconds, "s", "< 60", seconds < 60)
+            seconds = self.clocher("import", "territories", "--no-progress")
+            self.record(second, seconds, "s", "< 10", seconds < 10)
+
+    # b. Which commune is at a point --------------------------------------------------------
+
+    def point_lookups(self) -> None:
+        build, lookups = "commune_at: index build", f"commune_at: {LOOKUPS:,} lookups in the Gers"
+        with self.measuring((build, "s", "-"), (lookups, "s", "< 1")):
+            # This process reads the bench database, configured as the commands were.
+            os.environ.update(self.env)
+            if "DATABASE_URL" not in self.env:
+                os.environ.pop("DATABASE_URL", None)
+            import django
+
+            django.setup()
+            from clocher.territories import lookup
+            from clocher.territories.geography import shared_data_dir
+
+            folder = shared_data_dir() / "france-geojson"
+            self.clocher("import", "boundaries", "--no-progress", str(folder / "communes-32-gers.geojson"))
+            west, south, east, north = _bbox(folder / "departement-32-gers.geojson")
+
+            generator = random.Random(32)
+            points = [
+                (generator.uniform(south, north), generator.uniform(west, east)) for _ in range(LOOKUPS)
+            ]
+            started = time.perf_counter()
+            lookup.commune_at(*points[0])
+            self.record(build, time.perf_counter() - started, "s", "-", None)
+            started = time.perf_counter()
+            found = sum(1 for lat, lon in points if lookup.commune_at(lat, lon) is not None)
+            seconds = time.perf_counter() - started
+            if found < LOOKUPS // 2:
+                raise RuntimeError(f"only {found} of {LOOKUPS} points fell in a commune")
+            self.record(lookups, seconds, "s", "< 1", seconds < 1)
+            print(f"  {found} of {LOOKUPS} points fell in a Gers commune (the rest: the bbox corners)")
+
+    # c. Requests per second ----------------------------------------------------------------
+
+    def requests_per_second(self) -> None:
+        pages = {"floor /healthz": "/healthz", "home /": "/", "search /api/v1/territories?q=auch": "/api/v1/territories?q=auch"}
+        names = [(f"rps {label}", "req/s", "-") for label in pages]
+        ratio = ("home / floor", "ratio", "≥ 0.50")
+        weight = ("home page transfer", "KB", "≤ 60")
+        count = ("home page requests", "requests", "-")
+        with self.measuring(*names, ratio, weight, count):
+            self.clocher("collectstatic", "--noinput", "-v", "0")
+            self.clocher("demo")
+            with self.gunicorn() as base:
+                with self.measuring(*names, ratio):
+                    wrk = shutil.which("wrk")
+                    if wrk is None:
+                        raise RuntimeError("wrk is missing: `make bench` installs it with apt")
+                    rates: dict[str, float] = {}
+                    for label, path in pages.items():
+                        _expect_ok(base + path)
+                        _wrk(wrk, base + path, seconds=1)  # every worker has loaded its code
+                        rates[label] = _wrk(wrk, base + path, seconds=WRK_SECONDS)
+                        self.record(f"rps {label}", rates[label], "req/s", "-", None)
+                    share = rates["home /"] / rates["floor /healthz"]
+                    self.record(ratio[0], share, "ratio", "≥ 0.50", share >= 0.5)
+                with self.measuring(weight, count):
+                    total, requests = _home_page_weight(base)
+                    self.record(weight[0], total / 1024, "KB", "≤ 60", total <= 60 * 1024)
+                    self.record(count[0], requests, "requests", "-", None)
+
+    @contextmanager
+    def gunicorn(self) -> Iterator[str]:
+        """The production WSGI server on a free loopback port, configured as production would be."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn", "config.wsgi:application",
+                "--bind", f"127.0.0.1:{port}", "--workers", str(GUNICORN_WORKERS),
+                "--worker-class", "sync", "--log-level", "warning",
+            ],
+            cwd=ROOT, env=self.env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    _expect_ok(base + "/healthz")
+                    break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("gunicorn did not start") from None
+                    time.sleep(0.2)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+    # Report --------------------------------------------------------------------------------
+
+    def report(self, database: str) -> int:
+        print(f"\nClocher bench on {database}\n")
+        width = max(len(figure.name) for figure in self.figures)
+        print(f"{'measure':<{width}}  {'value':>10}  {'unit':<8}  {'target':<7}  result")
+        for figure in self.figures:
+            value = "-" if figure.value is None else f"{figure.value:,.3f}".rstrip("0").rstrip(".")
+            verdict = (
+                f"ERROR {figure.error}" if figure.error
+                else "-" if figure.met is None else "met" if figure.met else "MISSED"
+            )
+            print(f"{figure.name:<{width}}  {value:>10}  {figure.unit:<8}  {figure.target:<7}  {verdict}")
+        RESULTS.write_text(
+            json.dumps(
+                {"database": database, "figures": [asdict(figure) for figure in self.figures]},
+                ensure_ascii=False, indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        print(f"\nWritten to {RESULTS.name}.")
+        return 1 if any(figure.error for figure in self.figures) else 0
+
+
+def _bbox(path: Path) -> tuple[float, float, float, float]:
+    """West, south, east, north of a GeoJSON file's coordinates."""
+    numbers: list[tuple[float, float]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list) and len(node) >= 2 and all(isinstance(n, int | float) for n in node[:2]):
+            numbers.append((float(node[0]), float(node[1])))
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for feature in data.get("features", [data]):
+        walk(feature["geometry"]["coordinates"])
+    lons, lats = zip(*numbers, strict=True)
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def _expect_ok(url: str) -> None:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (loopback only)
+        if response.status != 200:
+            raise RuntimeError(f"{url} answered {response.status}")
+
+
+def _wrk(wrk: str, url: str, *, seconds: int) -> float:
+    done = subprocess.run(
+        [wrk, *WRK_LOAD, "--duration", f"{seconds}s", "-H", f"Accept-Encoding: {ACCEPT_ENCODING}", url],
+        capture_output=True, text=True, timeout=seconds + 30, check=True,
+    )
+    if "Non-2xx or 3xx responses" in done.stdout or "Socket errors" in done.stdout:
+        raise RuntimeError(f"wrk {url}: {done.stdout.strip()}")
+    found = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
+    if found is None:
+        raise RuntimeError(f"wrk {url}: no rate in {done.stdout!r}")
+    return float(found.group(1))
+
+
+def _home_page_weight(base: str) -> tuple[int, int]:
+    """Bytes on the wire (headers and compressed bodies) for a first visit to the home page.
+
+    Chromium loads the page as a phone would; what it only fetches on demand (the manifest, icons
+    for the home screen) is fetched here with the same headers and counted too. Map tiles come from
+    another origin and are left out.
+    """
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(
+                viewport={"width": 390, "height": 844}, locale="fr-FR",
+                extra_http_headers={"Accept-Encoding": ACCEPT_ENCODING},
+            )
+            page = context.new_page()
+            finished: list[Any] = []
+            page.on("requestfinished", lambda request: finished.append(request))
+            response = page.goto(base + "/", wait_until="networkidle")
+            if response is None or response.status != 200:
+                raise RuntimeError(f"the home page answered {response and response.status}")
+            linked = page.eval_on_selector_all(
+                'link[rel="manifest"], link[rel~="icon"], link[rel="apple-touch-icon"]',
+                "links => links.map((link) => link.href)",
+            )
+            same_origin = [r for r in finished if r.url.startswith(base)]
+            transfers: dict[str, int] = {}
+            for request in same_origin:
+                sizes = request.sizes()
+                transfers[request.url] = sizes["responseHeadersSize"] + sizes["responseBodySize"]
+            for url in dict.fromkeys(linked):
+                if url.startswith(base) and url not in transfers:
+                    transfers[url] = _bytes_on_the_wire(url)
+            for url, size in transfers.items():
+                print(f"  {size:>7,} B  {url.removeprefix(base)}")
+            return sum(transfers.values()), len(transfers)
+        finally:
+            browser.close()
+
+
+def _bytes_on_the_wire(url: str) -> int:
+    """Status line, headers and the still-compressed body of one GET, as a browser would ask."""
+    import http.client
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
+    try:
+        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
+                           headers={"Accept-Encoding": ACCEPT_ENCODING})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{url} answered {response.status}")
+        headers = sum(len(f"{key}: {value}\r\n") for key, value in response.getheaders())
+        return len(f"HTTP/1.1 {response.status} {response.reason}\r\n") + headers + 2 + len(body)
+    finally:
+        connection.close()
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    bench = Bench()
+    database = bench.fresh_database()
+    print(f"Clocher bench: {database}")
+    steps: list[Callable[[], None]] = [
+        bench.territories_import, bench.point_lookups, bench.requests_per_second,
+    ]
+    for step in steps:
+        print(f"- {step.__name__.replace('_', ' ')}")
+        step()
+    return bench.report(database)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
