@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from clocher.territories.models import Portal, PortalHost
 
@@ -110,6 +111,10 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         )
         yield launched
         launched.close()
+        # While Playwright runs, the test's code runs in a copy of the context variables, where
+        # Django keeps its connections: close the ones opened there, or PostgreSQL would refuse
+        # to drop the test database at the end ("being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture
