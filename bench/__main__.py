@@ -30,14 +30,6 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 RESULTS = ROOT / "bench-results.json"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 LOOKUPS = 10_000
 WRK_SECONDS = 5
 WRK_LOAD = ["--threads", "2", "--connections", "16"]
@@ -265,21 +257,13 @@ class Bench:
 
 
 def _bbox(path: Path) -> tuple[float, float, float, float]:
-    """West, south, east, north of a GeoJSON file's coordinates."""
-    numbers: list[tuple[float, float]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, list) and len(node) >= 2 and all(isinstance(n, int | float) for n in node[:2]):
-            numbers.append((float(node[0]), float(node[1])))
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
+    """West, south, east, north of a GeoJSON file's features."""
+    import shapely
+    from shapely.geometry import shape
 
     data = json.loads(path.read_text(encoding="utf-8"))
-    for feature in data.get("features", [data]):
-        walk(feature["geometry"]["coordinates"])
-    lons, lats = zip(*numbers, strict=True)
-    return min(lons), min(lats), max(lons), max(lats)
+    bounds = shapely.total_bounds([shape(feature["geometry"]) for feature in data.get("features", [data])])
+    return float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])
 
 
 def _expect_ok(url: str) -> None:
@@ -310,14 +294,13 @@ def _home_page_weight(base: str) -> tuple[int, int]:
     """
     from playwright.sync_api import sync_playwright
 
+    from tests.browser.chromium import PHONE, launch_chromium
+
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
-            context = browser.new_context(
-                viewport={"width": 390, "height": 844}, locale="fr-FR",
-                extra_http_headers={"Accept-Encoding": ACCEPT_ENCODING},
-            )
+            context = browser.new_context(extra_http_headers={"Accept-Encoding": ACCEPT_ENCODING}, **PHONE)
             page = context.new_page()
             finished: list[Any] = []
             page.on("requestfinished", lambda request: finished.append(request))

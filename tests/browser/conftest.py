@@ -25,19 +25,11 @@ from django.db import connections
 
 from clocher.territories.models import Portal, PortalHost
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
+from .chromium import CHROMIUM, PHONE, launch_chromium
+
 AXE_SOURCE_PATH = Path(settings.NODE_MODULES_DIR) / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa"]
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-screenshots"
-# A phone, since most residents read Clocher on one.
-VIEWPORT = {"width": 390, "height": 844}
 
 _AXE_RUN = """async (tags) => {
     const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
@@ -106,9 +98,7 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     # the database; Django would take that for async code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        launched = launch_chromium(playwright)
         yield launched
         launched.close()
         # While Playwright runs, the test's code runs in a copy of the context variables, where
@@ -121,11 +111,7 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 def context(browser: Any, live_server: Any, browser_portal: Portal) -> Iterator[Any]:
     """A French phone visiting the Gers portal on the live server; the CSP stays enforced."""
     opened = browser.new_context(
-        base_url=live_server.url,
-        viewport=VIEWPORT,
-        locale="fr-FR",
-        timezone_id="Europe/Paris",
-        service_workers="allow",
+        base_url=live_server.url, service_workers="allow", **PHONE
     )
     opened.set_default_timeout(15_000)
     yield opened
