@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.http import Http404, HttpRequest, HttpResponseBase
+from django.utils.translation import gettext as _
 
 from clocher.core.modules import registry
 
@@ -20,7 +21,7 @@ def check_module(portal: Portal, code: str, name: str) -> Territory:
     """The commune of this portal with this code if it has the module on, else 404."""
     commune = access_commune(portal, code)
     if registry.get(name) is None or not is_module_enabled(portal, commune, name):
-        raise Http404("Ce service n'est pas proposé dans cette commune.")
+        raise Http404(_("Ce service n'est pas proposé dans cette commune."))
     return commune
 
 
@@ -37,7 +38,7 @@ def require_module(name: str) -> Callable[[View], View]:
             portal: Portal | None = getattr(request, "portal", None)
             code = kwargs.get("code")
             if portal is None or not isinstance(code, str):
-                raise Http404("Ce service n'est pas proposé ici.")
+                raise Http404(_("Ce service n'est pas proposé ici."))
             request.commune = check_module(portal, code, name)  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from shapely.geometry import MultiPolygon, Polygon, shape
 from tqdm import tqdm
 
@@ -42,11 +42,12 @@ TRACKED_FIELDS = (
     "region_id", "departement_id", "epci_id", "is_active",
 )
 KIND_ORDER = (TerritoryKind.REGION, TerritoryKind.DEPARTEMENT, TerritoryKind.EPCI, TerritoryKind.COMMUNE)
+# Marked only: the summaries translate them when they are written, in the language active then.
 KIND_LABELS: dict[str, str] = {
-    TerritoryKind.REGION.value: "régions",
-    TerritoryKind.DEPARTEMENT.value: "départements",
-    TerritoryKind.EPCI.value: "intercommunalités",
-    TerritoryKind.COMMUNE.value: "communes",
+    TerritoryKind.REGION.value: gettext_noop("régions"),
+    TerritoryKind.DEPARTEMENT.value: gettext_noop("départements"),
+    TerritoryKind.EPCI.value: gettext_noop("intercommunalités"),
+    TerritoryKind.COMMUNE.value: gettext_noop("communes"),
 }
 
 T = TypeVar("T")
@@ -106,7 +107,7 @@ class TerritoryImportSummary:
                 "%(kind)s : %(created)d créé(s), %(updated)d mis à jour, %(unchanged)d inchangé(s), "
                 "%(deactivated)d désactivé(s)"
             ) % {
-                "kind": KIND_LABELS[kind.value].capitalize(), "created": t.created, "updated": t.updated,
+                "kind": _(KIND_LABELS[kind.value]).capitalize(), "created": t.created, "updated": t.updated,
                 "unchanged": t.unchanged, "deactivated": t.deactivated,
             }
             if t.reactivated:
@@ -146,7 +147,7 @@ class BoundaryImportSummary:
         for kind, count in sorted(self.by_kind.items()):
             lines.append(
                 _("  %(kind)s avec un contour dans ce fichier : %(count)d")
-                % {"kind": KIND_LABELS.get(kind, kind).capitalize(), "count": count}
+                % {"kind": _(KIND_LABELS.get(kind, kind)).capitalize(), "count": count}
             )
         if self.unknown_codes:
             shown = ", ".join(self.unknown_codes[:20])

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from PIL import Image, ImageDraw
 
@@ -222,7 +223,7 @@ def _open_logo(portal: Portal) -> Image.Image | None:
 
 def _icon_response(portal: Portal, size: int, *, maskable: bool) -> HttpResponse:
     if size not in ICON_SIZES:
-        raise Http404("Taille d'icône inconnue.")
+        raise Http404(_("Taille d'icône inconnue."))
     key = f"clocher:icon:{theme_version(portal)}:{size}:{int(maskable)}"
     png: bytes | None = cache.get(key)
     if png is None:

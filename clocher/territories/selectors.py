@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from clocher.core.modules import Module, registry
 
@@ -74,7 +75,7 @@ def access_territory(portal: Portal, *, kind: str, code: str) -> Territory:
         kind=kind, code=code
     ).first()
     if territory is None or not is_in_portal(portal, territory):
-        raise Http404("Territoire introuvable.")
+        raise Http404(_("Territoire introuvable."))
     return territory
 
 
@@ -154,7 +155,7 @@ def access_staff_territory(
     """The territory if the user holds one of `roles` on it within this portal, else 404."""
     territory = Territory.objects.select_related("epci", "departement", "region").filter(pk=territory_id).first()
     if territory is None or not is_in_portal(portal, territory):
-        raise Http404("Territoire introuvable.")
+        raise Http404(_("Territoire introuvable."))
     if not roles_of(user, territory) & set(roles):
-        raise Http404("Territoire introuvable.")
+        raise Http404(_("Territoire introuvable."))
     return territory

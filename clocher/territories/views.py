@@ -138,7 +138,7 @@ def territory(request: PortalRequest, kind: str, code: str) -> HttpResponse:
     if kind == TerritoryKind.COMMUNE:
         return HttpResponseRedirect(reverse("commune", kwargs={"code": code}))
     if kind not in (TerritoryKind.EPCI, TerritoryKind.DEPARTEMENT):
-        raise Http404("Type de territoire inconnu.")
+        raise Http404(_("Type de territoire inconnu."))
     found = access_territory(request.portal, kind=kind, code=code)
     if kind == TerritoryKind.EPCI:
         members = list(
