@@ -8,6 +8,7 @@ there.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -70,6 +71,16 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(autouse=True)
 def _allow_test_hosts(settings: Any) -> None:
     settings.ALLOWED_HOSTS = ["*"]
+
+
+@pytest.fixture(autouse=True)
+def _french_after_each_test() -> Iterator[None]:
+    # LocaleMiddleware leaves a request's language active in the test's thread: a test that switched
+    # to English would leave the next one speaking English.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
