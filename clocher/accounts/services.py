@@ -7,22 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from clocher.territories.models import AuditEntry, Portal, Role, StaffRole, Territory, TerritoryKind
-from clocher.territories.selectors import is_in_portal
+from clocher.territories.models import AuditEntry, Portal, Role, StaffRole, Territory
+from clocher.territories.services import check_choosable_commune, choose_home_commune
 
 from .models import User
-
-
-def _check_commune_of_portal(portal: Portal, commune: Territory) -> None:
-    """Refuse anything but an existing commune the portal covers (a name typed elsewhere is not enough)."""
-    if commune.kind != TerritoryKind.COMMUNE or not commune.is_active:
-        raise ValidationError(_("Seule une commune existante peut être choisie."), code="not_a_commune")
-    if not is_in_portal(portal, commune):
-        raise ValidationError(
-            _("%(name)s ne fait pas partie du territoire de %(portal)s.")
-            % {"name": commune.name, "portal": portal.name},
-            code="outside_portal",
-        )
 
 
 def update_profile(user: User, *, display_name: str, language: str) -> User:
@@ -44,11 +32,7 @@ def set_home_commune(user: User, portal: Portal, commune: Territory) -> User:
     Refuses a territory that is not an active commune of `portal`. A home commune is not also kept
     among the followed ones: it is followed by definition.
     """
-    _check_commune_of_portal(portal, commune)
-    with transaction.atomic():
-        user.home_commune = commune
-        user.save(update_fields=["home_commune"])
-        user.followed_communes.remove(commune)
+    choose_home_commune(user, portal, commune)
     return user
 
 
@@ -64,7 +48,7 @@ def follow_commune(user: User, portal: Portal, commune: Territory) -> User:
 
     Refuses a territory that is not an active commune of `portal`, and the home commune itself.
     """
-    _check_commune_of_portal(portal, commune)
+    check_choosable_commune(portal, commune)
     if user.home_commune_id == commune.pk:
         raise ValidationError(_("C'est déjà votre commune."), code="home_commune")
     user.followed_communes.add(commune)

@@ -17,6 +17,7 @@ import nh3
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
 from django.core.mail import send_mail
 from django.db import transaction
@@ -32,11 +33,13 @@ from .models import (
     Collectivity,
     Invitation,
     ModuleSetting,
+    Portal,
     Role,
     StaffRole,
     Territory,
+    TerritoryKind,
 )
-from .selectors import collectivity_of, roles_of
+from .selectors import collectivity_of, is_in_portal, roles_of
 
 INVITATION_VALIDITY = datetime.timedelta(days=14)
 # Sending an e-mail costs an attacker nothing; a compromised or careless account may not use a
@@ -380,3 +383,30 @@ def accept_invitation(user: Any, invitation: Invitation) -> StaffRole:
         {"email": invitation.email, "role": invitation.role},
     )
     return staff_role
+
+
+def check_choosable_commune(portal: Portal, commune: Territory) -> None:
+    """Refuse anything but an existing commune that the portal covers, with a message to show."""
+    if commune.kind != TerritoryKind.COMMUNE or not commune.is_active:
+        raise ValidationError(_("Seule une commune existante peut être choisie."), code="not_a_commune")
+    if not is_in_portal(portal, commune):
+        raise ValidationError(
+            _("%(name)s ne fait pas partie du territoire de %(portal)s.")
+            % {"name": commune.name, "portal": portal.name},
+            code="outside_portal",
+        )
+
+
+def choose_home_commune(user: Any, portal: Portal, commune: Territory) -> None:
+    """Make `commune` the person's home commune: their feed starts from it.
+
+    The one place that writes it, for the commune chooser and the account page alike. Refuses
+    what check_choosable_commune refuses. A home commune is not also kept among the followed ones:
+    it is followed by definition. `user` is the accounts User; this lower layer only touches its
+    two fields.
+    """
+    check_choosable_commune(portal, commune)
+    with transaction.atomic():
+        user.home_commune = commune
+        user.save(update_fields=["home_commune"])
+        user.followed_communes.remove(commune)

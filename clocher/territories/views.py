@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from .http import PortalRequest
 from .models import Territory, TerritoryKind
 from .search import search_territories
 from .selectors import access_commune, access_territory, collectivity_of, territories_of_portal
+from .services import check_choosable_commune, choose_home_commune
 
 FEED_LIMIT = 20
 SEARCH_LIMIT = 20
@@ -109,12 +111,14 @@ def choose_commune_submit(request: PortalRequest) -> HttpResponse:
         httponly=True,
         secure=request.is_secure(),
     )
-    user: Any = request.user
-    if user.is_authenticated and user.home_commune_id != commune.pk:
-        # Written here rather than through accounts: territories is the lower layer and may
-        # not import it; only the one field changes.
-        user.home_commune = commune
-        user.save(update_fields=["home_commune"])
+    try:
+        if request.user.is_authenticated:
+            choose_home_commune(request.user, request.portal, commune)
+        else:
+            check_choosable_commune(request.portal, commune)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("choose_commune")
     messages.success(request, _("%(name)s est maintenant votre commune.") % {"name": commune.name})
     return response
 

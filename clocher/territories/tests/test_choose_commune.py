@@ -111,3 +111,23 @@ def make_user_other(db):
 def test_the_search_keeps_its_queries_few(gers_client, auch, marciac, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
         assert gers_client.get("/ma-commune/", {"q": "32"}).status_code == 200
+
+
+def test_a_chosen_commune_is_no_longer_among_the_followed_ones(gers_client, resident, marciac):
+    resident.followed_communes.add(marciac)
+    gers_client.force_login(resident)
+    gers_client.post("/ma-commune/choisir/", {"code": "32233"})
+    resident.refresh_from_db()
+    assert resident.home_commune == marciac
+    assert list(resident.followed_communes.all()) == []
+
+
+def test_a_merged_commune_cannot_be_chosen(gers_client, resident, marciac):
+    marciac.is_active = False
+    marciac.save()
+    gers_client.force_login(resident)
+    response = gers_client.post("/ma-commune/choisir/", {"code": "32233"}, follow=True)
+    resident.refresh_from_db()
+    assert resident.home_commune.code == "32013"
+    assert "commune" not in gers_client.cookies
+    assert "Seule une commune existante" in response.content.decode()
