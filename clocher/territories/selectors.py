@@ -33,6 +33,9 @@ def portal_for_host(host: str) -> Portal | None:
     hostname = hostname.strip("[]").lower()
     found = (
         PortalHost.objects.select_related("portal", "portal__root")
+        # Every request resolves its portal: the root's polygon is tens of kilobytes of JSON
+        # that no page reads from here.
+        .defer("portal__root__boundary")
         .filter(hostname=hostname, portal__is_active=True)
         .first()
     )
