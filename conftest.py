@@ -91,6 +91,22 @@ def _fresh_commune_lookup() -> None:
     lookup.invalidate()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Pages, rate limits and counters live in the cache; ids are reused from one test to the next.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_portals() -> None:
+    # Each process remembers portals by host name for a few seconds; each test brings its own.
+    from clocher.territories.selectors import forget_portals
+
+    forget_portals()
+
+
 @pytest.fixture
 def occitanie(db: None) -> Territory:
     return make_territory(TerritoryKind.REGION, "76", "Occitanie")

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from clocher.core.views import healthz
+from clocher.core.views import healthz, switch_language
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("compte/", include("clocher.accounts.urls")),
     path("gestion/", include("clocher.backoffice.urls")),
     path("api/", include("clocher.api.urls")),
+    path("langue/", switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("clocher.territories.urls")),
 ]

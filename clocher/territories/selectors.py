@@ -6,6 +6,7 @@ get the same answer, Http404.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,20 +27,48 @@ from .models import (
     TerritoryKind,
 )
 
+# Every request needs its portal, and portals change rarely (the Django admin edits them): each
+# process keeps what it found for a few seconds, as Django's sites framework keeps its Site.
+PORTAL_CACHE_SECONDS = 10.0
+_PORTAL_CACHE_MAX_HOSTS = 256
+_portal_cache: dict[str, tuple[float, Portal | None]] = {}
+
+
+def forget_portals() -> None:
+    """Drop the portals this process remembers, so the next request reads them again."""
+    _portal_cache.clear()
+
 
 def portal_for_host(host: str) -> Portal | None:
-    """The active portal answering on this host name (port ignored), or None."""
+    """The active portal answering on this host name (port ignored), or None.
+
+    The portal comes with its root territory and the root's ancestors, so pages showing the root
+    need no further query; the polygons, tens of kilobytes of JSON each, are left out. The object
+    is shared by the requests of the next few seconds: treat it as read-only.
+    """
     hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     hostname = hostname.strip("[]").lower()
+    now = time.monotonic()
+    cached = _portal_cache.get(hostname)
+    if cached is not None and cached[0] > now:
+        return cached[1]
     found = (
-        PortalHost.objects.select_related("portal", "portal__root")
-        # Every request resolves its portal: the root's polygon is tens of kilobytes of JSON
-        # that no page reads from here.
-        .defer("portal__root__boundary")
+        PortalHost.objects.select_related(
+            "portal", "portal__root", "portal__root__epci", "portal__root__departement",
+            "portal__root__region",
+        )
+        .defer(
+            "portal__root__boundary", "portal__root__epci__boundary",
+            "portal__root__departement__boundary", "portal__root__region__boundary",
+        )
         .filter(hostname=hostname, portal__is_active=True)
         .first()
     )
-    return found.portal if found else None
+    portal = found.portal if found else None
+    if len(_portal_cache) >= _PORTAL_CACHE_MAX_HOSTS:
+        _portal_cache.clear()
+    _portal_cache[hostname] = (now + PORTAL_CACHE_SECONDS, portal)
+    return portal
 
 
 def territories_of_portal(portal: Portal) -> QuerySet[Territory]:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from .home import (
@@ -39,9 +42,30 @@ def _card_context(territory: Territory) -> dict[str, Any]:
     return {"territory": territory, "collectivity": collectivity_of(territory)}
 
 
+# Anonymous visitors of one commune all see the same home page: it is kept this long, so a burst of
+# visitors costs one rendering. Short enough that an urgent alert shows within the minute.
+HOME_CACHE_SECONDS = 15
+
+
+def _shared_home_cache_key(request: PortalRequest, territory: Territory) -> str | None:
+    """The cache key of the page every anonymous visitor of `territory` sees, or None.
+
+    Signed-in people see their followed communes and account links; a visitor with a session or a
+    pending message may see something of their own: they get a page rendered for them.
+    """
+    if request.user.is_authenticated:
+        return None
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or CookieStorage.cookie_name in request.COOKIES:
+        return None
+    return f"clocher:home:{request.portal.pk}:{territory.pk}:{get_language()}"
+
+
 @require_GET
 def home(request: PortalRequest) -> HttpResponse:
     territory = current_territory(request, request.portal)
+    cache_key = _shared_home_cache_key(request, territory)
+    if cache_key is not None and (page := cache.get(cache_key)) is not None:
+        return HttpResponse(page)
     modules = modules_for(request, territory)
     items = feed_for(request.portal, territories_for(request, territory), FEED_LIMIT, modules=modules)
     context = {
@@ -51,7 +75,10 @@ def home(request: PortalRequest) -> HttpResponse:
         "feed_modules": [m for m in modules if m.feed is not None],
         "links": module_links(modules, territory),
     }
-    return render(request, "territories/home.html", context)
+    response = render(request, "territories/home.html", context)
+    if cache_key is not None:
+        cache.set(cache_key, response.content, HOME_CACHE_SECONDS)
+    return response
 
 
 @require_GET

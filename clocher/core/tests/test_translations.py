@@ -122,7 +122,9 @@ def test_it_speaks_french_by_default(french_client: Client) -> None:
 
 
 def test_it_switches_to_english_from_the_footer(french_client: Client) -> None:
-    response = french_client.post("/i18n/setlang/", {"language": "en", "next": "/mentions-legales/"})
+    html = _page(french_client, "/mentions-legales/")
+    assert 'href="/langue/?lang=en&amp;next=/mentions-legales/"' in html
+    response = french_client.get("/langue/", {"lang": "en", "next": "/mentions-legales/"})
     assert response.status_code == 302
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     assert "<h1>Legal notice</h1>" in _page(french_client, "/mentions-legales/")

@@ -169,3 +169,27 @@ def test_the_resident_templates_have_no_inline_script_style_or_handler():
         assert "<style" not in text, template
         assert not re.search(r"\sstyle=", text), template
         assert not re.search(r"\son[a-z]+=", text), template
+
+
+def test_anonymous_visitors_of_a_commune_share_one_rendering(gers_client, auch, django_assert_max_num_queries):
+    gers_client.cookies["commune"] = "32013"
+    first = gers_client.get("/").content
+    with django_assert_max_num_queries(1):  # the commune from the cookie; the page is kept
+        assert gers_client.get("/").content == first
+
+
+def test_a_visitor_gets_the_page_of_their_own_commune_and_language(gers_client, auch, marciac):
+    gers_client.cookies["commune"] = "32013"
+    assert "<h1>Auch</h1>" in gers_client.get("/").content.decode() or "Auch" in gers_client.get("/").content.decode()
+    gers_client.cookies["commune"] = "32233"
+    html = gers_client.get("/").content.decode()
+    assert "Marciac" in html and "Choisir Auch" not in html
+    gers_client.cookies["django_language"] = "en"
+    assert '<html lang="en">' in gers_client.get("/").content.decode()
+
+
+def test_signed_in_residents_get_a_page_rendered_for_them(gers_client, resident, auch):
+    gers_client.get("/")  # an anonymous rendering is kept
+    gers_client.force_login(resident)
+    html = gers_client.get("/").content.decode()
+    assert "Mon compte" in html and "Se déconnecter" in html

@@ -53,11 +53,11 @@ def test_every_page_links_the_legal_pages_and_offers_a_language_switch(gers_clie
     html = gers_client.get("/").content.decode()
     for url in ("/mentions-legales/", "/donnees-personnelles/", "/accessibilite/"):
         assert f'href="{url}"' in html
-    assert 'action="/i18n/setlang/"' in html
+    assert 'href="/langue/?lang=en&amp;next=/" lang="en" hreflang="en">English</a>' in html
 
 
 def test_the_pages_switch_to_english(gers_client):
-    gers_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    gers_client.get("/langue/", {"lang": "en", "next": "/"})
     html = gers_client.get("/accessibilite/").content.decode()
     assert '<html lang="en">' in html
 
@@ -65,6 +65,6 @@ def test_the_pages_switch_to_english(gers_client):
 def test_pages_stay_in_french_for_an_english_browser_until_english_is_chosen(gers_client):
     html = gers_client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
     assert '<html lang="fr">' in html
-    gers_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    gers_client.get("/langue/", {"lang": "en", "next": "/"})
     html = gers_client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
     assert '<html lang="en">' in html
