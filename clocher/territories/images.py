@@ -9,6 +9,7 @@ turns an unexpected format into a clear form error instead of a file served back
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 from typing import IO, Literal
@@ -16,6 +17,8 @@ from typing import IO, Literal
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
 
 # What a phone camera produces, with a margin; anything larger is refused before decoding.
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
@@ -86,8 +89,10 @@ def reencode(upload: IO[bytes], *, max_side: int, output: OutputFormat) -> Proce
         raise ImageRejected(
             _("Ce fichier n'est pas une image reconnue. Envoyez une photo JPEG, PNG ou WebP.")
         ) from exc
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        # Pillow reports truncated and corrupt files with these.
+    except Exception as exc:
+        # Pillow reports truncated and corrupt files with OSError, ValueError, SyntaxError,
+        # EOFError, struct.error and more; whatever a decoder raises, the file is refused.
+        logger.info("Image refused: %r", exc)
         raise ImageRejected(_("Cette image est abîmée ou incomplète ; essayez un autre fichier.")) from exc
 
     picture.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
@@ -128,7 +133,11 @@ def _too_many_pixels() -> str:
 def _pixels_only(source: Image.Image) -> Image.Image:
     """A new image holding the pixels of `source`, upright, with no metadata at all."""
     # A phone stores portrait photos sideways with an orientation tag; apply it before the tag goes.
-    upright = ImageOps.exif_transpose(source)
+    try:
+        upright = ImageOps.exif_transpose(source)
+    except Exception:  # Pillow raises struct.error and others on damaged EXIF
+        # A damaged EXIF block must not cost the picture: keep it as it was stored.
+        upright = source
     if upright.mode not in ("RGB", "RGBA"):
         has_alpha = upright.mode in ("LA", "PA") or (
             upright.mode == "P" and "transparency" in upright.info
