@@ -61,3 +61,26 @@ def test_the_commune_and_territory_pages_keep_their_queries_few(
         assert gers_client.get("/communes/32013/").status_code == 200
     with django_assert_max_num_queries(5):
         assert gers_client.get("/territoires/departement/32/").status_code == 200
+
+
+def test_a_presentation_written_in_the_staff_form_shows_as_formatted_text(gers_client, auch):
+    auch.collectivity.description = "<p>Auch &amp; le <strong>Gers</strong></p>"
+    auch.collectivity.save()
+    html = gers_client.get("/communes/32013/").content.decode()
+    assert "<p>Auch &amp; le <strong>Gers</strong></p>" in html
+    assert "&lt;strong&gt;" not in html
+
+
+def test_a_presentation_stored_by_another_path_is_sanitised_at_display(gers_client, auch):
+    auch.collectivity.description = '<p onclick="x()">Bienvenue<script>alert(1)</script></p>'
+    auch.collectivity.save()
+    html = gers_client.get("/communes/32013/").content.decode()
+    assert "<p>Bienvenue</p>" in html
+    assert "alert(1)" not in html and "onclick" not in html
+
+
+def test_a_plain_text_presentation_keeps_its_paragraphs(gers_client, auch):
+    auch.collectivity.description = "Première ligne & suite.\n\nSecond paragraphe."
+    auch.collectivity.save()
+    html = gers_client.get("/communes/32013/").content.decode()
+    assert "<p>Première ligne &amp; suite.</p>\n\n<p>Second paragraphe.</p>" in html
