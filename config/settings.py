@@ -245,6 +245,10 @@ SECURE_HSTS_PRELOAD = SECURE_SSL
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+    # Rate limits count per client address: behind the proxy every request comes from it, so
+    # the client is the last address the proxy added to X-Forwarded-For. Without this, five
+    # wrong passwords from anyone would lock everybody out.
+    ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

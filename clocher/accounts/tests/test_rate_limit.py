@@ -44,3 +44,21 @@ def test_it_accepts_sign_in_again_once_the_five_minutes_are_over(gers_client: Cl
         traveller.shift(6 * 60)
         response = gers_client.post("/comptes/login/", {"login": resident.email, "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_behind_the_proxy_one_guesser_does_not_lock_everyone_out(
+    gers_client: Client, resident: User, settings: object
+) -> None:
+    # settings.py sets this when BEHIND_PROXY is on: the client is the last X-Forwarded-For hop.
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1  # type: ignore[attr-defined]
+    for number in range(6):
+        gers_client.post(
+            "/comptes/login/", {"login": f"inconnu{number}@example.org", "password": "x"},
+            REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
+    resident_browser = Client(
+        HTTP_HOST=gers_client.defaults["HTTP_HOST"], REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+    )
+    response = resident_browser.post("/comptes/login/", {"login": resident.email, "password": PASSWORD})
+    assert response.status_code == 302
