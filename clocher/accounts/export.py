@@ -29,9 +29,11 @@ def personal_data(user: User) -> dict[str, Any]:
     emails = EmailAddress.objects.filter(user=user).order_by("-primary", "email")
     roles = StaffRole.objects.filter(user=user).select_related("territory").order_by("created_at", "pk")
     audit = AuditEntry.objects.filter(actor=user).select_related("territory").order_by("created_at", "pk")
-    addresses = [e.email for e in emails]
+    # Only invitations to addresses the person proved are theirs: anyone can add an unverified
+    # address to an account, and must not learn who was invited there.
+    verified = [e.email for e in emails if e.verified]
     invitations = (
-        Invitation.objects.filter(email__in=addresses).select_related("territory").order_by("created_at")
+        Invitation.objects.filter(email__in=verified).select_related("territory").order_by("created_at")
     )
     modules: dict[str, Any] = {}
     for module in registry.all():

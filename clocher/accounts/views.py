@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -162,6 +163,14 @@ def delete_account(request: PortalRequest) -> HttpResponse:
     """Ask for the password and an explicit confirmation, then delete the account and sign out."""
     user = _user(request)
     orphaned = territories_only_held_by(user)
+    if request.method == "POST":
+        # The password is asked again here: someone holding a stolen session must not be able to
+        # guess it without limit. allauth's "reauthenticate" limit (10 a minute) applies.
+        refused: HttpResponse | None = ratelimit.consume_or_429(
+            request, action="reauthenticate", user=user
+        )
+        if refused is not None:
+            return refused
     form = DeleteAccountForm(request.POST or None, user=user)
     if request.method == "POST" and not orphaned and form.is_valid():
         try:

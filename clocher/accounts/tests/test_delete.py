@@ -64,3 +64,16 @@ def test_it_deletes_an_admin_once_someone_else_holds_the_role(
     entry = AuditEntry.objects.get(summary="par Alice")
     assert entry.actor is None
     assert entry.actor_label == "Alice"
+
+
+def test_it_stops_password_guessing_on_the_deletion_page(gers_client: Client, resident: User) -> None:
+    gers_client.force_login(resident)
+    statuses = [
+        gers_client.post("/compte/supprimer/", {"password": f"essai-{n}", "confirm": "on"}).status_code
+        for n in range(11)
+    ]
+    assert statuses[:10] == [400] * 10
+    assert statuses[10] == 429
+    response = gers_client.post("/compte/supprimer/", {"password": PASSWORD, "confirm": "on"})
+    assert response.status_code == 429
+    assert User.objects.filter(pk=resident.pk).exists()

@@ -84,3 +84,24 @@ def test_each_module_adds_its_personal_data_under_its_name(
     gers_client.force_login(resident)
     data = _download(gers_client)
     assert data["modules"]["noticeboard"] == {"posts": ["écrit par resident@example.org"]}
+
+
+def test_it_leaves_out_invitations_to_an_address_not_yet_verified(
+    gers_client: Client, resident: User, auch: Territory, alice: User
+) -> None:
+    import datetime
+
+    from allauth.account.models import EmailAddress
+    from django.utils import timezone
+
+    from clocher.territories.models import Invitation
+
+    Invitation.objects.create(
+        territory=auch, email="maire@auch.example", role="admin", invited_by=alice,
+        expires_at=timezone.now() + datetime.timedelta(days=14),
+    )
+    EmailAddress.objects.create(user=resident, email="maire@auch.example", verified=False)
+    gers_client.force_login(resident)
+    assert "maire@auch.example" not in json.dumps(_download(gers_client).get("invitations", []))
+    EmailAddress.objects.filter(email="maire@auch.example").update(verified=True)
+    assert "maire@auch.example" in json.dumps(_download(gers_client).get("invitations", []))
