@@ -265,7 +265,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        # Media from object storage come from another origin (e.g. https://media.example.org).
+        "img-src": ["'self'", "data:", *env_list("MEDIA_ORIGIN")],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "manifest-src": ["'self'"],
