@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 
 from clocher.core.modules import FeedItem, Module
 
-from .models import Portal, Territory, TerritoryKind
+from .models import Portal, Territory, TerritoryKind, with_parents
 from .selectors import ancestors, enabled_modules, is_in_portal
 
 logger = logging.getLogger(__name__)
@@ -25,14 +25,12 @@ COMMUNE_COOKIE = "commune"
 # The cached attribute on the request, so the layout and the page share one lookup.
 _REQUEST_CACHE = "_clocher_territory"
 
-_RELATED = ("epci", "departement", "region", "collectivity")
-
 
 def _commune_in_portal(portal: Portal, code: str) -> Territory | None:
     if not code or len(code) > 16:
         return None
     territory = (
-        Territory.objects.select_related(*_RELATED)
+        with_parents(Territory.objects.select_related("collectivity"))
         .filter(kind=TerritoryKind.COMMUNE, code=code, is_active=True)
         .first()
     )
@@ -57,7 +55,7 @@ def chosen_commune(request: HttpRequest) -> Territory | None:
         user: Any = getattr(request, "user", None)
         home_id = getattr(user, "home_commune_id", None) if user is not None else None
         if home_id is not None:
-            territory = Territory.objects.select_related(*_RELATED).filter(pk=home_id).first()
+            territory = with_parents(Territory.objects.select_related("collectivity")).filter(pk=home_id).first()
             if territory is not None and is_in_portal(portal, territory):
                 commune = territory
         if commune is None:
@@ -82,7 +80,7 @@ def territories_for(request: HttpRequest, territory: Territory) -> list[Territor
     chain: list[Territory] = list(ancestors(territory))
     user: Any = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        followed = user.followed_communes.select_related("epci", "departement", "region")
+        followed = with_parents(user.followed_communes.all())
         portal = getattr(request, "portal", None)
         for commune in followed:
             if portal is not None and is_in_portal(portal, commune):

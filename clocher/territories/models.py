@@ -312,3 +312,14 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label}: {self.summary}"
+
+
+def with_parents(territories: models.QuerySet[Territory]) -> models.QuerySet[Territory]:
+    """These territories with their EPCI, département and région in the same query, and no polygon.
+
+    A boundary is tens of kilobytes of JSON (a département's, more) parsed for each row and each
+    parent, that pages showing names and codes never read.
+    """
+    return territories.select_related("epci", "departement", "region").defer(
+        "boundary", "epci__boundary", "departement__boundary", "region__boundary"
+    )

@@ -6,7 +6,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from clocher.core.text import fold
 
-from .models import Territory, TerritoryKind
+from .models import Territory, TerritoryKind, with_parents
 
 
 def search_territories(
@@ -31,15 +31,13 @@ def search_territories(
     if text.isdigit():
         matched = qs.filter(postcodes__code__startswith=text) | qs.filter(code__startswith=text)
         return list(
-            matched.distinct()
-            .select_related("departement", "epci")
-            .order_by("-population", "name")[:limit]
+            with_parents(matched.distinct()).order_by("-population", "name")[:limit]
         )
     folded = fold(text)
     if not folded:
         return []
     ranked = (
-        qs.filter(search_name__contains=folded)
+        with_parents(qs.filter(search_name__contains=folded))
         .annotate(
             rank=Case(
                 When(search_name=folded, then=Value(0)),
@@ -48,7 +46,6 @@ def search_territories(
                 output_field=IntegerField(),
             )
         )
-        .select_related("departement", "epci")
         .order_by("rank", "-population", "name")
     )
     return list(ranked[:limit])

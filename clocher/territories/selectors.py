@@ -25,6 +25,7 @@ from .models import (
     StaffRole,
     Territory,
     TerritoryKind,
+    with_parents,
 )
 
 # Every request needs its portal, and portals change rarely (the Django admin edits them): each
@@ -103,7 +104,7 @@ def is_in_portal(portal: Portal, territory: Territory) -> bool:
 
 def access_territory(portal: Portal, *, kind: str, code: str) -> Territory:
     """The territory of this kind and code within the portal, or 404 (another portal's is a 404)."""
-    territory = Territory.objects.select_related("epci", "departement", "region").filter(
+    territory = with_parents(Territory.objects.all()).filter(
         kind=kind, code=code
     ).first()
     if territory is None or not is_in_portal(portal, territory):
@@ -185,7 +186,7 @@ def access_staff_territory(
     user: Any, portal: Portal, territory_id: int, roles: Iterable[str] = tuple(Role.values)
 ) -> Territory:
     """The territory if the user holds one of `roles` on it within this portal, else 404."""
-    territory = Territory.objects.select_related("epci", "departement", "region").filter(pk=territory_id).first()
+    territory = with_parents(Territory.objects.all()).filter(pk=territory_id).first()
     if territory is None or not is_in_portal(portal, territory):
         raise Http404(_("Territoire introuvable."))
     if not roles_of(user, territory) & set(roles):

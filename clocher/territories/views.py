@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -45,27 +46,33 @@ def _card_context(territory: Territory) -> dict[str, Any]:
 # Anonymous visitors of one commune all see the same home page: it is kept this long, so a burst of
 # visitors costs one rendering. Short enough that an urgent alert shows within the minute.
 HOME_CACHE_SECONDS = 15
+# An INSEE commune code: five characters, digits or 2A/2B for Corsica.
+INSEE_CODE = re.compile(r"(?:\d{2}|2[AB])\d{3}")
 
 
-def _shared_home_cache_key(request: PortalRequest, territory: Territory) -> str | None:
-    """The cache key of the page every anonymous visitor of `territory` sees, or None.
+def _shared_home_cache_key(request: PortalRequest) -> str | None:
+    """The cache key of the page every anonymous visitor with this commune cookie sees, or None.
 
-    Signed-in people see their followed communes and account links; a visitor with a session or a
-    pending message may see something of their own: they get a page rendered for them.
+    Keyed by the cookie itself, so a kept page costs no query at all. Signed-in people see their
+    followed communes and account links; a visitor with a session or a pending message may see
+    something of their own: they get a page rendered for them.
     """
     if request.user.is_authenticated:
         return None
     if settings.SESSION_COOKIE_NAME in request.COOKIES or CookieStorage.cookie_name in request.COOKIES:
         return None
-    return f"clocher:home:{request.portal.pk}:{territory.pk}:{get_language()}"
+    code = request.COOKIES.get(COMMUNE_COOKIE, "")
+    if code and not INSEE_CODE.fullmatch(code):
+        return None
+    return f"clocher:home:{request.portal.pk}:{code}:{get_language()}"
 
 
 @require_GET
 def home(request: PortalRequest) -> HttpResponse:
-    territory = current_territory(request, request.portal)
-    cache_key = _shared_home_cache_key(request, territory)
+    cache_key = _shared_home_cache_key(request)
     if cache_key is not None and (page := cache.get(cache_key)) is not None:
         return HttpResponse(page)
+    territory = current_territory(request, request.portal)
     modules = modules_for(request, territory)
     items = feed_for(request.portal, territories_for(request, territory), FEED_LIMIT, modules=modules)
     context = {

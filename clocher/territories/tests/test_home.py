@@ -174,13 +174,14 @@ def test_the_resident_templates_have_no_inline_script_style_or_handler():
 def test_anonymous_visitors_of_a_commune_share_one_rendering(gers_client, auch, django_assert_max_num_queries):
     gers_client.cookies["commune"] = "32013"
     first = gers_client.get("/").content
-    with django_assert_max_num_queries(1):  # the commune from the cookie; the page is kept
+    with django_assert_max_num_queries(0):  # the page is kept under the cookie's code
         assert gers_client.get("/").content == first
 
 
 def test_a_visitor_gets_the_page_of_their_own_commune_and_language(gers_client, auch, marciac):
     gers_client.cookies["commune"] = "32013"
-    assert "<h1>Auch</h1>" in gers_client.get("/").content.decode() or "Auch" in gers_client.get("/").content.decode()
+    assert "Choisir Auch" not in gers_client.get("/").content.decode()
+    assert "Auch" in gers_client.get("/").content.decode()
     gers_client.cookies["commune"] = "32233"
     html = gers_client.get("/").content.decode()
     assert "Marciac" in html and "Choisir Auch" not in html
@@ -193,3 +194,23 @@ def test_signed_in_residents_get_a_page_rendered_for_them(gers_client, resident,
     gers_client.force_login(resident)
     html = gers_client.get("/").content.decode()
     assert "Mon compte" in html and "Se déconnecter" in html
+
+
+def test_a_malformed_commune_cookie_gets_the_portal_page_and_is_not_kept(gers_client, gers, monkeypatch):
+    from django.core.cache import cache
+
+    kept: list[str] = []
+    real_set = cache.set
+
+    def recording_set(key, *args, **kwargs):
+        kept.append(key)
+        return real_set(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set", recording_set)
+    gers_client.cookies["commune"] = "<script>"
+    html = gers_client.get("/").content.decode()
+    assert "Choisissez votre commune" in html
+    assert not [key for key in kept if key.startswith("clocher:home:")]
+    gers_client.cookies["commune"] = "32013"
+    gers_client.get("/")
+    assert [key for key in kept if key.startswith("clocher:home:")]
