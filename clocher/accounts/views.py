@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from clocher.territories.http import PortalRequest
-from clocher.territories.models import TerritoryKind
+from clocher.territories.models import Portal, Territory, TerritoryKind
 from clocher.territories.search import search_territories
 from clocher.territories.selectors import access_commune, territories_of_portal
 
@@ -83,24 +85,35 @@ def profile(request: PortalRequest) -> HttpResponse:
     })
 
 
-def _commune_action(request: PortalRequest) -> tuple[User, CommuneCodeForm]:
-    return _user(request), CommuneCodeForm(request.POST)
+def _change_commune(
+    request: PortalRequest,
+    change: Callable[[User, Portal, Territory], object],
+    success: str,
+) -> HttpResponse:
+    """Apply `change` to the commune whose code was posted, then go back to the account page.
+
+    A malformed code is a 400, another portal's commune a 404; what the service refuses is shown
+    as a message. `success` is formatted with the commune's name.
+    """
+    user, form = _user(request), CommuneCodeForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Code de commune invalide."), status=400)
+    commune = access_commune(request.portal, form.cleaned_data["code"])
+    try:
+        change(user, request.portal, commune)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success % {"name": commune.name})
+    return redirect("accounts:profile")
 
 
 @login_required
 @require_POST
 def set_home_commune(request: PortalRequest) -> HttpResponse:
-    user, form = _commune_action(request)
-    if not form.is_valid():
-        return HttpResponse(_("Code de commune invalide."), status=400)
-    commune = access_commune(request.portal, form.cleaned_data["code"])
-    try:
-        services.set_home_commune(user, request.portal, commune)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("%(name)s est maintenant votre commune.") % {"name": commune.name})
-    return redirect("accounts:profile")
+    return _change_commune(
+        request, services.set_home_commune, _("%(name)s est maintenant votre commune.")
+    )
 
 
 @login_required
@@ -114,23 +127,13 @@ def clear_home_commune(request: PortalRequest) -> HttpResponse:
 @login_required
 @require_POST
 def follow_commune(request: PortalRequest) -> HttpResponse:
-    user, form = _commune_action(request)
-    if not form.is_valid():
-        return HttpResponse(_("Code de commune invalide."), status=400)
-    commune = access_commune(request.portal, form.cleaned_data["code"])
-    try:
-        services.follow_commune(user, request.portal, commune)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Vous suivez maintenant %(name)s.") % {"name": commune.name})
-    return redirect("accounts:profile")
+    return _change_commune(request, services.follow_commune, _("Vous suivez maintenant %(name)s."))
 
 
 @login_required
 @require_POST
 def unfollow_commune(request: PortalRequest) -> HttpResponse:
-    user, form = _commune_action(request)
+    user, form = _user(request), CommuneCodeForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("Code de commune invalide."), status=400)
     # Any commune the person follows, even one of another portal: it is their own list.

@@ -210,3 +210,17 @@ def check(page: Any) -> None:
     if problems:
         pytest.fail(f"{url} (screenshot {watch.test_name}-{watch.shots}.png)\n" + "\n".join(problems))
 
+
+def sign_in(page: Any, email: str, password: str) -> None:
+    """Sign in through the real /comptes/login/ form, as a person would, checking the form page.
+
+    Leaves the page on wherever allauth sends the person next (the account page, or the page that
+    asks for the second factor), unchecked: the caller checks it.
+    """
+    visit(page, "/comptes/login/")
+    page.get_by_label("E-mail", exact=False).first.fill(email)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
+    with page.expect_navigation():
+        page.locator("main form").get_by_role(
+            "button", name=re.compile("connexion|connecter", re.IGNORECASE)
+        ).click()
