@@ -218,8 +218,8 @@ def sign_in(page: Any, email: str, password: str) -> None:
     asks for the second factor), unchecked: the caller checks it.
     """
     visit(page, "/comptes/login/")
-    page.get_by_label("E-mail", exact=False).first.fill(email)
-    page.get_by_label("Mot de passe", exact=True).fill(password)
+    page.get_by_label(re.compile(r"^(Courriel|(Adresse )?e-mail)", re.IGNORECASE)).fill(email)
+    page.get_by_label(re.compile(r"^Mot de passe\s*:?$")).fill(password)
     with page.expect_navigation():
         page.locator("main form").get_by_role(
             "button", name=re.compile("connexion|connecter", re.IGNORECASE)
