@@ -5,6 +5,7 @@ from django.http import HttpRequest
 
 from .home import chosen_commune, module_links, modules_for
 from .pwa import theme_version
+from .selectors import staff_territories
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -28,8 +29,14 @@ def portal(request: HttpRequest) -> dict[str, Any]:
             return []
         return module_links(modules_for(request, commune), commune)
 
+    @cache
+    def is_staff_member() -> bool:
+        # A link to the staff interface for whoever holds a role in this portal.
+        return staff_territories(request.user, current).exists()
+
     return {
         "portal": current,
+        "is_staff_member": is_staff_member,
         "current_commune": current_commune,
         "resident_menu": resident_menu,
         "theme_version": theme_version(current),

@@ -100,3 +100,10 @@ def test_it_signs_out(gers_client: Client, resident: User) -> None:
     assert gers_client.get("/compte/").status_code == 200
     gers_client.post("/comptes/logout/")
     assert gers_client.get("/compte/").status_code == 302
+
+
+def test_a_wrong_password_is_announced_to_screen_readers(gers_client, resident):
+    html = gers_client.post("/comptes/login/", {"login": resident.email, "password": "non"}).content.decode()
+    alert = html.index('role="alert"')
+    assert "incorrects" in html[alert:alert + 300]
+    assert alert < html.index('id="id_password"')

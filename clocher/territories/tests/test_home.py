@@ -214,3 +214,10 @@ def test_a_malformed_commune_cookie_gets_the_portal_page_and_is_not_kept(gers_cl
     gers_client.cookies["commune"] = "32013"
     gers_client.get("/")
     assert [key for key in kept if key.startswith("clocher:home:")]
+
+
+def test_staff_find_the_staff_interface_in_the_header(gers_client, bob, resident):
+    gers_client.force_login(resident)
+    assert 'href="/gestion/"' not in gers_client.get("/").content.decode()
+    gers_client.force_login(bob)
+    assert 'href="/gestion/"' in gers_client.get("/").content.decode()
