@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "clocher.core",
     "clocher.territories",
     "clocher.accounts",
+    "clocher.directory",
     "clocher.imports",
     "clocher.api",
     "clocher.backoffice",

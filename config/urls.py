@@ -14,6 +14,7 @@ urlpatterns = [
     path("compte/", include("clocher.accounts.urls")),
     path("gestion/", include("clocher.backoffice.urls")),
     path("api/", include("clocher.api.urls")),
+    path("", include("clocher.directory.urls")),
     path("langue/", switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("clocher.territories.urls")),
