@@ -28,8 +28,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clocher.core.text import fold
+from clocher.territories.lookup import commune_at
+from clocher.territories.models import Territory
 
-from . import RecordRejected
+from . import ImportFailed, ImportReport, RecordRejected, find_commune, find_territory, store
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +129,7 @@ def literal(value: Any, languages: tuple[str, ...] = ("fr", "en")) -> str:
     {"fr": [...], "en": [...]}: French first, then English, then whichever language is there."""
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, bool) or isinstance(value, int | float):
+    if isinstance(value, int | float):
         return ""
     if isinstance(value, list):
         for item in value:
@@ -378,14 +380,12 @@ def parse_object(obj: Any, today: date | None = None) -> ParsedPlace:
         "opening_hours": hours,
         **_contact(obj, name),
     }
-    if obj.get("reducedMobilityAccess") is True:
-        data["wheelchair"] = "yes"
+    # Always given, so that a value removed at the source is removed here on the next run.
+    # reducedMobilityAccess false only says the office did not declare it: unknown, not "no".
+    data["wheelchair"] = "yes" if obj.get("reducedMobilityAccess") is True else ""
     pets = place.get("petsAllowed")
-    if isinstance(pets, bool):
-        data["pets_allowed"] = pets
-    languages = _languages(obj)
-    if languages:
-        data["languages"] = languages
+    data["pets_allowed"] = pets if isinstance(pets, bool) else None
+    data["languages"] = _languages(obj)
     return ParsedPlace(
         external_id=external_id,
         data=data,
@@ -416,3 +416,76 @@ def read_object(path: Path) -> Any:
     except (ValueError, RecursionError) as error:
         # UnicodeDecodeError and JSONDecodeError are ValueErrors; absurd nesting is a RecursionError.
         raise RecordRejected(_("JSON illisible : %(error)s") % {"error": str(error)[:200]}) from error
+
+
+def _within(commune: Territory, territory: Territory) -> bool:
+    return commune.pk == territory.pk or territory.pk in commune.parent_ids()
+
+
+def import_place(
+    report: ImportReport, where: str, obj: Any, *, territory: Territory | None, today: date | None = None
+) -> None:
+    """One object: parsed, located, upserted; its outcome or rejection counted in the report."""
+    try:
+        parsed = parse_object(obj, today)
+    except RecordRejected as error:
+        report.reject(where, str(error))
+        return
+    for warning in parsed.warnings:
+        report.warn(where, warning)
+    commune = find_commune(parsed.commune_code)
+    if commune is None and parsed.data["lat"] is not None:
+        commune = commune_at(parsed.data["lat"], parsed.data["lon"])
+    if commune is None:
+        report.reject(
+            where,
+            _("commune inconnue (INSEE %(code)s) et aucune commune connue à ces coordonnées")
+            % {"code": parsed.commune_code or "?"},
+        )
+        return
+    publisher = territory or commune.departement
+    if publisher is None:
+        report.reject(
+            where, _("%(commune)s n'a pas de département : précisez --territory") % {"commune": commune.name}
+        )
+        return
+    if not _within(commune, publisher):
+        report.reject(
+            where,
+            _("%(commune)s n'est pas sur le territoire de %(territory)s")
+            % {"commune": commune.name, "territory": publisher.name},
+        )
+        return
+    store(
+        report, where, territory=publisher, source=SOURCE, external_id=parsed.external_id,
+        data={**parsed.data, "commune": commune}, categories=parsed.categories,
+    )
+
+
+def import_datatourisme(
+    paths: Iterable[Path], *, territory_code: str | None = None, today: date | None = None,
+    progress: bool = False,
+) -> ImportReport:
+    """Imports the DATAtourisme objects of these files and folders; ImportFailed when the territory
+    is unknown or a path does not exist. Every object is counted: created, updated, unchanged or
+    rejected with its reason."""
+    paths = list(paths)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise ImportFailed(_("Chemin introuvable : %(paths)s") % {"paths": ", ".join(missing)})
+    territory = find_territory(territory_code) if territory_code else None
+    files = list(object_files(paths))
+    if progress:
+        from tqdm import tqdm
+
+        files = tqdm(files, unit="objet")
+    report = ImportReport()
+    for path in files:
+        where = path.name
+        try:
+            obj = read_object(path)
+        except RecordRejected as error:
+            report.reject(where, str(error))
+            continue
+        import_place(report, where, obj, territory=territory, today=today)
+    return report

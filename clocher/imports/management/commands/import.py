@@ -2,6 +2,8 @@
 
     clocher import territories [--data-dir DIR]     the official geography of all France (COG)
     clocher import boundaries FILE.geojson          commune or département boundaries
+    clocher import datatourisme PATH... [--territory CODE]   places from DATAtourisme objects
+    clocher import places-csv FILE --territory CODE          places from a CSV (docs/imports.md)
 
 A new source is one entry in SOURCES: a help line, its arguments and the function that runs it.
 """
@@ -16,6 +18,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from clocher.directory.importers import ImportFailed, ImportReport
+from clocher.directory.importers.csv_places import import_places_csv
+from clocher.directory.importers.datatourisme import import_datatourisme
 from clocher.territories.geography import (
     GeographyError,
     default_data_dir,
@@ -69,6 +74,43 @@ def _run_boundaries(command: BaseCommand, options: dict[str, Any], progress: boo
     command.stdout.write(f"Durée : {summary.seconds:.1f} s")
 
 
+def _write_report(command: BaseCommand, report: ImportReport) -> None:
+    for line in report.lines():
+        command.stdout.write(line)
+
+
+def _datatourisme_arguments(parser: CommandParser) -> None:
+    parser.add_argument("paths", type=Path, nargs="+", help="Fichiers JSON ou dossiers d'objets DATAtourisme.")
+    parser.add_argument(
+        "--territory", default=None,
+        help="Code INSEE ou SIREN du territoire qui publie (par défaut : le département de chaque lieu).",
+    )
+
+
+def _run_datatourisme(command: BaseCommand, options: dict[str, Any], progress: bool) -> None:
+    try:
+        report = import_datatourisme(options["paths"], territory_code=options["territory"], progress=progress)
+    except ImportFailed as error:
+        raise CommandError(str(error)) from error
+    _write_report(command, report)
+
+
+def _places_csv_arguments(parser: CommandParser) -> None:
+    parser.add_argument("file", type=Path, help="Fichier CSV (UTF-8, « ; » ou « , »), colonnes dans docs/imports.md.")
+    parser.add_argument("--territory", required=True, help="Code INSEE ou SIREN du territoire qui publie.")
+    parser.add_argument(
+        "--source", default=None, help="Nom de la source (par défaut « csv:CODE » du territoire).",
+    )
+
+
+def _run_places_csv(command: BaseCommand, options: dict[str, Any], progress: bool) -> None:
+    try:
+        report = import_places_csv(options["file"], territory_code=options["territory"], source=options["source"])
+    except ImportFailed as error:
+        raise CommandError(str(error)) from error
+    _write_report(command, report)
+
+
 SOURCES: dict[str, Source] = {
     "territories": Source(
         "Le découpage administratif de toute la France (régions, départements, EPCI, communes).",
@@ -77,6 +119,14 @@ SOURCES: dict[str, Source] = {
     "boundaries": Source(
         "Les contours des communes ou d'un département, depuis un fichier GeoJSON.",
         _boundaries_arguments, _run_boundaries,
+    ),
+    "datatourisme": Source(
+        "Des lieux depuis des objets DATAtourisme (JSON-LD, un objet par fichier).",
+        _datatourisme_arguments, _run_datatourisme,
+    ),
+    "places-csv": Source(
+        "Des lieux depuis un fichier CSV aux colonnes documentées (docs/imports.md).",
+        _places_csv_arguments, _run_places_csv,
     ),
 }
 
