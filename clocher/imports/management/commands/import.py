@@ -99,13 +99,14 @@ def _places_csv_arguments(parser: CommandParser) -> None:
     parser.add_argument("file", type=Path, help="Fichier CSV (UTF-8, « ; » ou « , »), colonnes dans docs/imports.md.")
     parser.add_argument("--territory", required=True, help="Code INSEE ou SIREN du territoire qui publie.")
     parser.add_argument(
-        "--source", default=None, help="Nom de la source (par défaut « csv:CODE » du territoire).",
+        # Not dest="source": that names the sub-command.
+        "--source", dest="source_name", default=None, help="Nom de la source (par défaut « csv:CODE » du territoire).",
     )
 
 
 def _run_places_csv(command: BaseCommand, options: dict[str, Any], progress: bool) -> None:
     try:
-        report = import_places_csv(options["file"], territory_code=options["territory"], source=options["source"])
+        report = import_places_csv(options["file"], territory_code=options["territory"], source=options["source_name"])
     except ImportFailed as error:
         raise CommandError(str(error)) from error
     _write_report(command, report)
