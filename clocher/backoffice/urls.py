@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import views
+from . import places, views
 
 app_name = "backoffice"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -16,4 +16,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("<int:territory_id>/equipe/roles/<int:role_id>/retirer/", views.remove_role, name="remove_role"),
     path("<int:territory_id>/journal/", views.audit_log, name="audit_log"),
+    path("<int:territory_id>/lieux/", places.place_list, name="places"),
+    path("<int:territory_id>/lieux/nouveau/", places.place_create, name="place_create"),
+    path("<int:territory_id>/lieux/<int:place_id>/", places.place_edit, name="place_edit"),
+    path("<int:territory_id>/lieux/<int:place_id>/publier/", places.place_publish, name="place_publish"),
+    path("<int:territory_id>/lieux/<int:place_id>/archiver/", places.place_archive, name="place_archive"),
+    path("<int:territory_id>/lieux/<int:place_id>/photos/", places.place_photo_add, name="place_photo_add"),
+    path(
+        "<int:territory_id>/lieux/<int:place_id>/photos/<int:photo_id>/retirer/",
+        places.place_photo_remove, name="place_photo_remove",
+    ),
+    path("<int:territory_id>/propositions/", places.proposal_list, name="proposals"),
+    path("<int:territory_id>/propositions/<int:proposal_id>/", places.proposal_detail, name="proposal"),
 ]

@@ -1,0 +1,242 @@
+"""Proposals of places: a signed-in resident proposes a new place in a commune of the portal, or a
+change to a place of their own; the commune's moderator accepts or refuses it with a message.
+
+A place is the proposer's "own" when it was created or last changed from one of their accepted
+proposals (PlaceProposal.place links them). There is no association or business account type
+yet: any signed-in account with a verified e-mail address may propose, at most PROPOSALS_PER_DAY a
+day, since a proposal costs the proposer nothing and a moderator's time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clocher.territories.content import Status
+from clocher.territories.lookup import commune_at
+from clocher.territories.models import Portal, Role, Territory, TerritoryKind
+from clocher.territories.selectors import is_in_portal, roles_of, territories_of_portal
+from clocher.territories.services import ActionRefused, record_audit
+
+from . import services
+from .models import Place, PlaceProposal, ProposalStatus
+from .taxonomy import BY_SLUG
+
+PROPOSALS_PER_DAY = 10
+MODERATION_ROLES = (Role.ADMIN, Role.MODERATOR)
+
+
+class ProposalRefused(ActionRefused):
+    """A proposal or a decision the rules refuse; str(exc) is a French sentence, `field` the field."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# Reads
+
+def own_places(user: Any, portal: Portal) -> QuerySet[Place]:
+    """The places of the portal created or changed from the user's accepted proposals, not archived."""
+    if not getattr(user, "is_authenticated", False):
+        return Place.objects.none()
+    ids = PlaceProposal.objects.filter(proposer=user, status=ProposalStatus.ACCEPTED).values("place_id")
+    places = Place.objects.filter(pk__in=ids).exclude(status=Status.ARCHIVED).select_related("commune")
+    return places.filter(commune__in=_portal_communes(portal)).order_by("name", "pk")
+
+
+def access_own_place(user: Any, portal: Portal, pk: int) -> Place:
+    place = own_places(user, portal).filter(pk=pk).first()
+    if place is None:
+        raise Http404(_("Lieu introuvable."))
+    return place
+
+
+def proposals_of(user: Any, portal: Portal) -> QuerySet[PlaceProposal]:
+    """The user's proposals in this portal, newest first."""
+    return PlaceProposal.objects.filter(
+        proposer=user, commune__in=_portal_communes(portal)
+    ).select_related("commune", "place").order_by("-created_at", "-pk")
+
+
+def proposal_communes(portal: Portal) -> QuerySet[Territory]:
+    """The communes a proposal may concern: the portal's active communes."""
+    return _portal_communes(portal).filter(is_active=True).order_by("search_name", "name")
+
+
+def _portal_communes(portal: Portal) -> QuerySet[Territory]:
+    return territories_of_portal(portal).filter(kind=TerritoryKind.COMMUNE)
+
+
+def proposals_left_today(user: Any) -> int:
+    return max(0, PROPOSALS_PER_DAY - int(cache.get(_rate_key(user), 0)))
+
+
+def readable_data(proposal: PlaceProposal) -> list[tuple[str, str]]:
+    """The proposed fields as (French label, value) rows, for the moderator to read."""
+    from .forms import PlaceForm
+
+    rows: list[tuple[str, str]] = []
+    for name, value in proposal.data.items():
+        if value in (None, "", []):
+            continue
+        field = PlaceForm.base_fields.get(name)
+        label = str(field.label) if field is not None else name
+        if name == "categories":
+            shown = ", ".join(str(BY_SLUG[slug].label) if slug in BY_SLUG else slug for slug in value)
+        elif isinstance(value, list):
+            shown = ", ".join(str(item) for item in value)
+        elif isinstance(value, bool):
+            shown = _("Oui") if value else _("Non")
+        else:
+            shown = str(value)
+        rows.append((label, shown))
+    return rows
+
+
+# Writes
+
+def _rate_key(user: Any) -> str:
+    return f"clocher:place-proposals:{user.pk}:{timezone.now():%Y%m%d}"
+
+
+def has_verified_email(user: Any) -> bool:
+    return bool(EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists())
+
+
+@transaction.atomic
+def propose_place(
+    user: Any, portal: Portal, commune: Territory, data: dict[str, Any], categories: list[str],
+    *, place: Place | None = None,
+) -> PlaceProposal:
+    """Records a pending proposal for a new place in `commune` (or a change to `place`).
+
+    Refuses: an anonymous account or one without a verified e-mail address, a commune outside the
+    portal, a place that is not the user's own, invalid data (the directory's rules), a location
+    in another commune, a second pending proposal for the same place, and more than
+    PROPOSALS_PER_DAY proposals a day.
+    """
+    if not getattr(user, "is_authenticated", False) or not has_verified_email(user):
+        raise ProposalRefused(_("Confirmez d'abord votre adresse e-mail pour proposer un lieu."))
+    if commune.kind != TerritoryKind.COMMUNE or not is_in_portal(portal, commune):
+        raise ProposalRefused(_("Cette commune n'est pas sur le portail."), "commune")
+    if place is not None:
+        if not own_places(user, portal).filter(pk=place.pk).exists():
+            raise ProposalRefused(_("Vous ne pouvez proposer de changement que pour vos propres lieux."))
+        if PlaceProposal.objects.filter(place=place, status=ProposalStatus.PENDING).exists():
+            raise ProposalRefused(_("Une proposition pour ce lieu attend déjà la décision de la commune."))
+    if proposals_left_today(user) <= 0:
+        raise ProposalRefused(
+            _("Vous avez fait %(count)d propositions aujourd'hui : réessayez demain.") % {"count": PROPOSALS_PER_DAY}
+        )
+    try:
+        cleaned = services.clean_place_data({**data, "categories": categories})
+    except services.PlaceRejected as exc:
+        raise ProposalRefused(str(exc), exc.field) from exc
+    if not cleaned.get("categories"):
+        raise ProposalRefused(_("Choisissez au moins une catégorie."), "categories")
+    if cleaned.get("lat") is not None:
+        found = commune_at(cleaned["lat"], cleaned["lon"])
+        if found is not None and found.pk != commune.pk:
+            raise ProposalRefused(
+                _("Cette position est à %(found)s, pas à %(commune)s.") % {"found": found.name, "commune": commune.name},
+                "lat",
+            )
+    stored = {name: value for name, value in data.items() if name != "commune"}
+    stored["categories"] = cleaned["categories"]
+    proposal = PlaceProposal.objects.create(place=place, commune=commune, proposer=user, data=stored)
+    key = _rate_key(user)
+    cache.add(key, 0, timeout=86400)
+    try:
+        cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.set(key, 1, timeout=86400)
+    return proposal
+
+
+def _check_moderator(actor: Any, proposal: PlaceProposal) -> None:
+    if not roles_of(actor, proposal.commune) & set(MODERATION_ROLES):
+        raise ProposalRefused(_("Vous n'avez pas les droits nécessaires sur ce territoire."))
+
+
+def _pending(proposal: PlaceProposal) -> PlaceProposal:
+    # Locks the proposal so two moderators deciding at once make one decision.
+    locked = PlaceProposal.objects.select_for_update().select_related("commune", "place").get(pk=proposal.pk)
+    if locked.status != ProposalStatus.PENDING:
+        raise ProposalRefused(_("Cette proposition a déjà été traitée."))
+    return locked
+
+
+@transaction.atomic
+def accept_proposal(actor: Any, proposal: PlaceProposal, message: str = "") -> Place:
+    """Accepts a pending proposal: creates the place (published by the commune, authored by the
+    proposer) or applies the change to the proposer's place, and publishes it.
+
+    Refuses an actor who is not moderator or admin of the proposal's commune, a proposal already
+    decided, and data the directory's rules now refuse. Writes an AuditEntry on the commune.
+    """
+    _check_moderator(actor, proposal)
+    proposal = _pending(proposal)
+    commune = proposal.commune
+    data = dict(proposal.data)
+    categories = list(data.pop("categories", []) or [])
+    try:
+        cleaned = services.clean_place_data(data)
+        slugs = services.clean_categories(categories)
+    except services.PlaceRejected as exc:
+        raise ProposalRefused(str(exc)) from exc
+    now = timezone.now()
+    if proposal.place is None:
+        place = Place.objects.create(
+            territory=commune, commune=commune, author=proposal.proposer, status=Status.PUBLISHED,
+            published_at=now, **cleaned,
+        )
+        action, summary = "directory.proposal.create", _("Lieu créé sur proposition : %(name)s")
+    else:
+        place = Place.objects.select_for_update().get(pk=proposal.place.pk)
+        for name, value in cleaned.items():
+            setattr(place, name, value)
+        place.status = Status.PUBLISHED
+        place.published_at = place.published_at or now
+        place.save()
+        action, summary = "directory.proposal.update", _("Lieu modifié sur proposition : %(name)s")
+    services._set_categories(place, slugs)
+    proposal.place = place
+    proposal.status = ProposalStatus.ACCEPTED
+    proposal.moderator = actor
+    proposal.message = message.strip()
+    proposal.decided_at = now
+    proposal.save(update_fields=["place", "status", "moderator", "message", "decided_at"])
+    record_audit(commune, actor, action, summary % {"name": place.name},
+                 {"place": place.pk, "proposal": proposal.pk, "proposer": proposal.proposer.email})
+    return place
+
+
+@transaction.atomic
+def refuse_proposal(actor: Any, proposal: PlaceProposal, message: str) -> PlaceProposal:
+    """Refuses a pending proposal with a message the proposer will read.
+
+    Refuses an actor who is not moderator or admin of the proposal's commune, an empty message and
+    a proposal already decided. Writes an AuditEntry on the commune.
+    """
+    _check_moderator(actor, proposal)
+    message = message.strip()
+    if not message:
+        raise ProposalRefused(_("Écrivez au proposant pourquoi la proposition est refusée."), "message")
+    proposal = _pending(proposal)
+    proposal.status = ProposalStatus.REFUSED
+    proposal.moderator = actor
+    proposal.message = message
+    proposal.decided_at = timezone.now()
+    proposal.save(update_fields=["status", "moderator", "message", "decided_at"])
+    record_audit(proposal.commune, actor, "directory.proposal.refuse",
+                 _("Proposition refusée : %(name)s") % {"name": str(proposal)},
+                 {"proposal": proposal.pk, "proposer": proposal.proposer.email})
+    return proposal
