@@ -5,6 +5,7 @@ Each domain keeps its endpoints in a router of its own module (clocher/api/<doma
 
 from ninja import NinjaAPI
 
+from .places import router as places_router
 from .territories import router as territories_router
 
 api = NinjaAPI(
@@ -15,3 +16,4 @@ api = NinjaAPI(
 )
 
 api.add_router("/territories", territories_router)
+api.add_router("", places_router)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from clocher.directory.models import Access, Place, PlaceCategory
 from clocher.directory.selectors import (
     access_place,
+    filter_open_now,
     filter_places,
     haversine_m,
     open_now,
@@ -144,3 +145,13 @@ def test_it_reads_the_visible_places_in_a_fixed_number_of_queries(
         places = list(visible_places(gers_portal))
         assert all(len(p.category_links.all()) == 2 for p in places)
         assert all(p.commune is not None and p.commune.name == "Auch" for p in places)
+
+
+def test_it_filters_open_places_in_the_database_with_the_same_answer(gers_portal, auch):
+    market = make_place(auch, "Marché d'Auch", "market", opening_hours="Sa 07:30-13:00")
+    other_market = make_place(auch, "Marché bio", "market", opening_hours="Sa 07:30-13:00")
+    make_place(auch, "Mairie", "mairie", opening_hours="Mo-Fr 09:00-12:00; PH off")
+    make_place(auch, "Sans horaires")
+    saturday_morning = datetime.datetime(2026, 7, 18, 9, 0, tzinfo=PARIS)
+
+    assert list(filter_open_now(visible_places(gers_portal), saturday_morning)) == [other_market, market]
