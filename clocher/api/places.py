@@ -324,8 +324,9 @@ def geojson(request: HttpRequest) -> HttpResponse:
         {
             "type": "Feature",
             "id": row["pk"],
-            # Six decimals: about 10 cm, what RFC 7946 advises, instead of float noise.
-            "geometry": {"type": "Point", "coordinates": [round(row["lon"], 6), round(row["lat"], 6)]},
+            # Six decimals: about 10 cm, what RFC 7946 advises, instead of float noise (never null:
+            # the query keeps located places only).
+            "geometry": {"type": "Point", "coordinates": [round(float(row["lon"] or 0), 6), round(float(row["lat"] or 0), 6)]},
             "properties": {
                 "name": row["name"],
                 "categories": categories.get(row["pk"], []),
