@@ -77,7 +77,8 @@ def square(lon: float, lat: float, half: float = 0.05) -> dict[str, Any]:
 
 
 def restaurant() -> dict[str, Any]:
-    return json.loads(RESTAURANT.read_text(encoding="utf-8"))
+    obj: dict[str, Any] = json.loads(RESTAURANT.read_text(encoding="utf-8"))
+    return obj
 
 
 def write(folder: Path, name: str, obj: Any) -> Path:
@@ -106,7 +107,7 @@ def test_it_imports_the_shared_objects_with_names_coordinates_communes_and_categ
     assert place.source == "datatourisme"
     assert place.status == Status.PUBLISHED
     assert place.description.startswith("La Crêperie")
-    names = {p.name: (p.commune.code, sorted(p.category_links.values_list("category", flat=True)))
+    names = {p.name: (p.commune.code if p.commune else "", sorted(p.category_links.values_list("category", flat=True)))
              for p in Place.objects.select_related("commune")}
     assert names == {
         "Escapade Nature Pays d'Argentat": ("19010", ["leisure-sport"]),
