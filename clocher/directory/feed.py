@@ -1,0 +1,122 @@
+"""The directory's part of the home feed, "near you": places open now in the resident's commune and
+the next markets of the commune and its EPCI.
+
+It runs on every home page: two bounded queries (at most CANDIDATES rows each), the opening hours
+evaluated in memory with their parsed form cached per process.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from clocher.core.modules import FeedItem
+from clocher.territories.content import visible_now
+from clocher.territories.models import Territory, TerritoryKind
+
+from .hours import PARIS, is_open_at, next_openings, opening_state
+from .models import Place
+
+OPEN_NOW_ITEMS = 3
+MARKET_ITEMS = 3
+# A commune has rarely more places with hours than this; beyond it, the feed shows some of them.
+CANDIDATES = 300
+MARKET_DAYS_AHEAD = 8
+
+
+def _url(pk: int, name: str) -> str:
+    try:
+        return reverse("directory:place", kwargs={"pk": pk, "slug": slugify(name) or "lieu"})
+    except NoReverseMatch:
+        # Until the place pages are wired in, the API's page of the place still answers.
+        return reverse("api-v1:detail", kwargs={"place_id": pk})
+
+
+def _open_now(commune: Territory, now: datetime.datetime, count: int) -> list[FeedItem]:
+    rows = (
+        visible_now(Place.objects.filter(commune=commune))
+        .exclude(opening_hours="")
+        .exclude(category_links__category="market")
+        .order_by("name", "pk")
+        .values_list("pk", "name", "opening_hours")[:CANDIDATES]
+    )
+    items: list[FeedItem] = []
+    for pk, name, hours in rows:
+        if not is_open_at(hours, now):
+            continue
+        items.append(
+            FeedItem(
+                title=name,
+                url=_url(pk, name),
+                published_at=now,
+                module="directory",
+                territory_name=commune.name,
+                summary=opening_state(hours, now).label,
+            )
+        )
+        if len(items) >= count:
+            break
+    return items
+
+
+def _next_markets(commune: Territory, now: datetime.datetime, count: int) -> list[FeedItem]:
+    scope = Q(commune=commune)
+    if commune.epci_id is not None:
+        scope |= Q(commune__epci_id=commune.epci_id)
+    rows = (
+        visible_now(Place.objects.filter(scope, category_links__category="market"))
+        .exclude(opening_hours="")
+        .order_by("pk")
+        .values_list("pk", "name", "opening_hours", "commune__name", "commune_id")[:CANDIDATES]
+    )
+    horizon = now + datetime.timedelta(days=MARKET_DAYS_AHEAD)
+    upcoming: list[tuple[int, datetime.datetime, datetime.datetime, Any]] = []
+    for pk, name, hours, commune_name, commune_id in rows:
+        for start, end in next_openings(hours, now, 1):
+            if start <= horizon:
+                # The resident's own commune first on the same day, then the earliest start.
+                upcoming.append((commune_id != commune.pk, start, end, (pk, name, commune_name)))
+    upcoming.sort(key=lambda entry: (entry[1].date(), entry[0], entry[1]))
+    items = []
+    for _elsewhere, start, end, (pk, name, commune_name) in upcoming[:count]:
+        local = start.astimezone(PARIS)
+        items.append(
+            FeedItem(
+                title=name,
+                url=_url(pk, name),
+                published_at=now,
+                module="directory",
+                territory_name=commune_name or "",
+                summary=_("Marché %(day)s, %(start)s–%(end)s")
+                % {
+                    "day": formats.date_format(local, "l j F").lower(),
+                    "start": local.strftime("%H:%M"),
+                    "end": end.astimezone(PARIS).strftime("%H:%M"),
+                },
+            )
+        )
+    return items
+
+
+def near_you(territories: Sequence[Any], count: int) -> list[FeedItem]:
+    """Feed function of the directory module (clocher.core.modules.FeedFunction).
+
+    `territories[0]` is the resident's commune; nothing is contributed for a territory that is not
+    a commune (a visitor who chose none).
+    """
+    if not territories or count <= 0:
+        return []
+    commune = territories[0]
+    if getattr(commune, "kind", None) != TerritoryKind.COMMUNE:
+        return []
+    now = timezone.now()
+    items = _open_now(commune, now, min(OPEN_NOW_ITEMS, count))
+    items += _next_markets(commune, now, min(MARKET_ITEMS, count))
+    return items[:count]
