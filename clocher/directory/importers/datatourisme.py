@@ -431,6 +431,10 @@ def import_place(
     except RecordRejected as error:
         report.reject(where, str(error))
         return
+    except RecursionError:
+        # JSON nested nearly as deep as the parser allows leaves no stack for reading literals.
+        report.reject(where, _("objet trop imbriqué"))
+        return
     for warning in parsed.warnings:
         report.warn(where, warning)
     commune = find_commune(parsed.commune_code)

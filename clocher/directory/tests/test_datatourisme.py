@@ -343,3 +343,14 @@ def test_objects_of_any_shape_import_or_are_rejected_never_a_crash(communes: dic
     assert total == 40 * len(originals)
     assert report.created > 0
     assert all(reason for _where, reason in report.rejected)
+
+
+def test_an_object_nested_as_deep_as_json_allows_is_rejected_not_a_crash(communes: dict[str, Territory]) -> None:
+    deep: Any = "Chez Paul"
+    for _level in range(5000):
+        deep = [deep]
+    report = ImportReport()
+
+    import_place(report, "deep", {"@id": "x", "@type": ["Restaurant"], "rdfs:label": deep}, territory=None)
+
+    assert report.rejected == [("deep", "objet trop imbriqué")]
