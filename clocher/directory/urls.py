@@ -1,4 +1,14 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from . import views
 
 app_name = "directory"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("communes/<str:code>/lieux/", views.places, name="places"),
+    path("communes/<str:code>/contacts-utiles/", views.contacts, name="contacts"),
+    path("lieux/", views.all_places, name="all_places"),
+    path("lieux/carte/", views.map_view, name="map"),
+    path("lieux/<int:pk>/", views.place, name="place"),
+    # The name in the address is for people reading it; only the number finds the place.
+    path("lieux/<int:pk>/<slug:slug>/", views.place, name="place"),
+]

@@ -1,0 +1,116 @@
+/* The directory's maps (Leaflet), progressive only: without this file, or without tiles, the page
+   keeps its address, its links and the list. Markers come from the API as [[id, lat, lon, category]]. */
+(function () {
+  "use strict";
+  var L = window.L;
+  if (!L) { return; }
+
+  function data(box, name) { return box.getAttribute("data-" + name) || ""; }
+
+  function note(box, text) {
+    var p = document.createElement("p");
+    p.className = "muted";
+    p.textContent = text;
+    box.parentNode.insertBefore(p, box.nextSibling);
+  }
+
+  function baseMap(box, options) {
+    box.hidden = false;
+    var map = L.map(box, Object.assign({ zoomControl: false }, options || {}));
+    L.control.zoom({ zoomInTitle: data(box, "msg-zoom-in"), zoomOutTitle: data(box, "msg-zoom-out") }).addTo(map);
+    var failed = false;
+    var layer = L.tileLayer(data(box, "tile-url"), { attribution: data(box, "attribution"), maxZoom: 19 });
+    layer.on("tileerror", function () {
+      // Once is enough: the markers stay usable on a plain background.
+      if (!failed) { failed = true; note(box, data(box, "msg-tiles")); }
+    });
+    layer.addTo(map);
+    return map;
+  }
+
+  // One place: one marker, no scroll-wheel trap on a long page.
+  var placeBox = document.querySelector("[data-place-map]");
+  if (placeBox) {
+    var lat = parseFloat(data(placeBox, "lat"));
+    var lon = parseFloat(data(placeBox, "lon"));
+    if (isFinite(lat) && isFinite(lon)) {
+      var placeMap = baseMap(placeBox, { scrollWheelZoom: false });
+      placeMap.setView([lat, lon], 16);
+      L.marker([lat, lon], { alt: data(placeBox, "name"), keyboard: false }).addTo(placeMap);
+    }
+  }
+
+  // Every place: clustered, added in chunks so 5,000 markers never freeze a phone.
+  var box = document.querySelector("[data-full-map]");
+  if (!box || !L.markerClusterGroup || !window.fetch) { return; }
+  var status = document.querySelector("[data-map-status]");
+  var select = document.querySelector("[data-map-category]");
+  var labels = {};
+  try { labels = JSON.parse(data(box, "category-labels") || "{}"); } catch (error) { labels = {}; }
+  var say = function (text) { if (status) { status.textContent = text; } };
+  var placeUrl = data(box, "place-url");
+  var markerLabel = data(box, "msg-marker");
+
+  var map = baseMap(box);
+  var centerLat = parseFloat(data(box, "center-lat"));
+  var centerLon = parseFloat(data(box, "center-lon"));
+  var bounds = data(box, "bounds").split(",").map(parseFloat);
+  var placed = true;
+  if (isFinite(centerLat) && isFinite(centerLon)) {
+    map.setView([centerLat, centerLon], parseInt(data(box, "zoom"), 10) || 13);
+  } else if (bounds.length === 4 && bounds.every(isFinite)) {
+    map.fitBounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]]);
+  } else {
+    map.setView([46.6, 2.4], 6);
+    placed = false;
+  }
+
+  var cluster = L.markerClusterGroup({
+    chunkedLoading: true,
+    showCoverageOnHover: false,
+    removeOutsideVisibleBounds: true,
+    maxClusterRadius: 60
+  });
+  map.addLayer(cluster);
+  var markers = [];
+
+  function open(id) { window.location.assign(placeUrl.replace(/0\/$/, id + "/")); }
+
+  function show() {
+    var wanted = select ? select.value : "";
+    var chosen = wanted ? markers.filter(function (m) { return m.options.category === wanted; }) : markers;
+    cluster.clearLayers();
+    cluster.addLayers(chosen);
+    say(data(box, "msg-loaded").replace("%(count)s", chosen.length.toLocaleString(document.documentElement.lang || "fr")));
+  }
+
+  say(data(box, "msg-loading"));
+  fetch(data(box, "markers-url"), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+    .then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    })
+    .then(function (rows) {
+      if (!Array.isArray(rows)) { rows = rows && (rows.markers || rows.items) || []; }
+      markers = rows.filter(function (row) {
+        return Array.isArray(row) && isFinite(row[1]) && isFinite(row[2]);
+      }).map(function (row) {
+        var label = labels[row[3]] || "";
+        var marker = L.marker([row[1], row[2]], {
+          alt: (label ? label + " : " : "") + markerLabel,
+          keyboard: true,
+          category: row[3] || ""
+        });
+        marker.on("click", function () { open(row[0]); });
+        marker.on("keypress", function (event) {
+          if (event.originalEvent && event.originalEvent.key === "Enter") { open(row[0]); }
+        });
+        return marker;
+      });
+      show();
+      if (!placed && markers.length) { map.fitBounds(cluster.getBounds()); }
+    })
+    .catch(function () { say(data(box, "msg-failed")); });
+
+  if (select) { select.addEventListener("change", show); }
+})();
