@@ -138,10 +138,8 @@ def place_archive(request: PortalRequest, territory_id: int, place_id: int) -> H
 def place_photo_add(request: PortalRequest, territory_id: int, place_id: int) -> HttpResponse:
     territory = _access(request, territory_id, EDIT_ROLES)
     place = _place_of(territory, place_id)
-    if request.method != "POST":
-        return redirect("backoffice:place_edit", territory_id=territory.pk, place_id=place.pk)
-    photo_form = PhotoForm(request.POST, request.FILES)
-    if photo_form.is_valid():
+    photo_form = PhotoForm(request.POST if request.method == "POST" else None, request.FILES or None)
+    if request.method == "POST" and photo_form.is_valid():
         try:
             add_place_photo(
                 request.user, place, photo_form.cleaned_data["image"],

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from clocher.directory.models import Place, PlacePhoto, PlaceProposal
 from clocher.territories.models import (
     AuditEntry,
     Collectivity,
@@ -46,6 +47,27 @@ def _a_staff_role(territory: Territory) -> dict[str, int]:
     return {"role_id": staff_role.pk}
 
 
+def _a_place(territory: Territory) -> dict[str, int]:
+    place = Place.objects.filter(territory=territory).order_by("pk").first()
+    assert place is not None
+    return {"place_id": place.pk}
+
+
+def _a_photo(territory: Territory) -> dict[str, int]:
+    photo = PlacePhoto.objects.filter(place__territory=territory).order_by("pk").first()
+    assert photo is not None
+    return {"place_id": photo.place_id, "photo_id": photo.pk}
+
+
+def _a_proposal(territory: Territory) -> dict[str, int]:
+    proposal = PlaceProposal.objects.filter(commune=territory).order_by("pk").first()
+    assert proposal is not None
+    return {"proposal_id": proposal.pk}
+
+
+PLACE_DATA = {"name": "Piraté", "categories": "shop", "publish": "1"}
+
+
 @dataclass(frozen=True)
 class StaffUrl:
     """A staff page: its URL name, the other URL arguments on a territory, and a POST that would change it."""
@@ -66,6 +88,15 @@ STAFF_URLS = [
     StaffUrl("revoke_invitation", more_kwargs=_pending_invitation),
     StaffUrl("remove_role", more_kwargs=_a_staff_role),
     StaffUrl("audit_log"),
+    StaffUrl("places"),
+    StaffUrl("place_create", data=PLACE_DATA),
+    StaffUrl("place_edit", more_kwargs=_a_place, data=PLACE_DATA),
+    StaffUrl("place_publish", more_kwargs=_a_place),
+    StaffUrl("place_archive", more_kwargs=_a_place),
+    StaffUrl("place_photo_add", more_kwargs=_a_place, data={"alt": "Piraté"}),
+    StaffUrl("place_photo_remove", more_kwargs=_a_photo),
+    StaffUrl("proposals"),
+    StaffUrl("proposal", more_kwargs=_a_proposal, data={"decision": "accept", "message": "Piraté"}),
 ]
 
 
@@ -76,6 +107,9 @@ def _state() -> list[Any]:
         sorted(ModuleSetting.objects.values_list("territory_id", "module", "enabled")),
         AuditEntry.objects.count(),
         sorted(Collectivity.objects.values_list("territory_id", "phone", "description")),
+        sorted(Place.objects.values_list("pk", "name", "status")),
+        sorted(PlacePhoto.objects.values_list("pk", "place_id")),
+        sorted(PlaceProposal.objects.values_list("pk", "status", "message")),
     ]
 
 
@@ -86,6 +120,11 @@ def targets(marc, charlie, joined_marciac, alencon, orne_portal, agenda_module) 
         Invitation.objects.create(
             territory=territory, email=f"invite-{territory.code}@example.org", role=Role.EDITOR,
             invited_by=admin, expires_at=territory.updated_at + INVITATION_VALIDITY,
+        )
+        place = Place.objects.create(territory=territory, commune=territory, name=f"Halle de {territory.name}")
+        PlacePhoto.objects.create(place=place, image="places/halle.jpg", alt="La halle")
+        PlaceProposal.objects.create(
+            commune=territory, proposer=admin, data={"name": "Épicerie", "categories": ["shop"]}
         )
     return [(joined_marciac, GERS_HOST), (alencon, GERS_HOST), (alencon, ORNE_HOST)]
 
