@@ -1,0 +1,233 @@
+"""Proposals of places: a resident proposes, the commune's moderator accepts or refuses, the proposer sees it."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.test import Client
+from django.urls import include, path, reverse
+
+from clocher.directory import proposal_views, proposals
+from clocher.directory import urls as directory_urls
+from clocher.directory.models import Place, PlaceProposal, ProposalStatus
+from clocher.territories.content import Status
+from clocher.territories.models import AuditEntry, Role
+from config.urls import urlpatterns as site_urlpatterns
+from conftest import GERS_HOST, grant, make_user
+
+# The two resident pages, routed here as the lead routes them in clocher/directory/urls.py; the
+# first "directory" namespace wins, so these tests pass before and after that line is added.
+urlpatterns = [
+    path("", include(([
+        path("lieux/proposer/", proposal_views.propose, name="propose"),
+        path("lieux/propositions/", proposal_views.my_proposals, name="my_proposals"),
+        *directory_urls.urlpatterns,
+    ], "directory"))),
+    *site_urlpatterns,
+]
+pytestmark = pytest.mark.urls(__name__)
+
+NEW_PLACE = {
+    "commune": "", "name": "Épicerie solidaire", "categories": ["shop"], "street": "5 rue Dessoles",
+    "postcode": "32000", "city": "Auch", "phone": "05 62 00 00 00", "opening_hours": "Tu-Sa 09:00-12:00",
+    "description": "Une épicerie **associative**.",
+}
+
+
+def client_for(user) -> Client:
+    client = Client(HTTP_HOST=GERS_HOST)
+    client.force_login(user)
+    return client
+
+
+def staff_url(name, territory, **extra):
+    return reverse(f"backoffice:{name}", kwargs={"territory_id": territory.pk, **extra})
+
+
+@pytest.fixture
+def moderator(auch):
+    user = make_user("mod-auch@example.org")
+    grant(user, auch, Role.MODERATOR)
+    return user
+
+
+@pytest.fixture
+def proposer(auch, gers_portal):
+    return make_user("asso@example.org", home_commune=auch)
+
+
+def propose_from_the_page(user, auch, **overrides):
+    return client_for(user).post(reverse("directory:propose"), {**NEW_PLACE, "commune": auch.pk, **overrides})
+
+
+def test_a_proposal_accepted_becomes_a_published_place_and_the_proposer_sees_it(proposer, moderator, auch):
+    assert propose_from_the_page(proposer, auch).status_code == 302
+    proposal = PlaceProposal.objects.get()
+    assert proposal.status == ProposalStatus.PENDING and proposal.commune == auch
+    assert not Place.objects.exists()
+
+    moderation = client_for(moderator)
+    assert "Épicerie solidaire" in moderation.get(staff_url("proposals", auch)).content.decode()
+    page = moderation.get(staff_url("proposal", auch, proposal_id=proposal.pk)).content.decode()
+    assert "Commerce" in page and "05 62 00 00 00" in page
+    response = moderation.post(staff_url("proposal", auch, proposal_id=proposal.pk),
+                               {"decision": "accept", "message": "Bienvenue !"})
+    assert response.status_code == 302
+
+    place = Place.objects.get()
+    assert place.status == Status.PUBLISHED and place.published_at is not None
+    assert place.territory == auch and place.commune == auch and place.author == proposer
+    assert place.phone == "+33562000000"
+    assert list(place.category_links.values_list("category", flat=True)) == ["shop"]
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.ACCEPTED and proposal.place == place
+    assert proposal.moderator == moderator
+    assert AuditEntry.objects.filter(territory=auch, action="directory.proposal.create").exists()
+
+    mine = client_for(proposer).get(reverse("directory:my_proposals")).content.decode()
+    assert "Acceptée" in mine and "Bienvenue !" in mine
+    assert f"?lieu={place.pk}" in mine  # its own place now: it may propose changes to it
+
+
+def test_a_proposal_refused_keeps_no_place_and_the_proposer_reads_why(proposer, moderator, auch):
+    propose_from_the_page(proposer, auch)
+    proposal = PlaceProposal.objects.get()
+    response = client_for(moderator).post(
+        staff_url("proposal", auch, proposal_id=proposal.pk),
+        {"decision": "refuse", "message": "Ce lieu existe déjà sous un autre nom."},
+    )
+    assert response.status_code == 302
+    assert not Place.objects.exists()
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.REFUSED
+    mine = client_for(proposer).get(reverse("directory:my_proposals")).content.decode()
+    assert "Refusée" in mine and "Ce lieu existe déjà sous un autre nom." in mine
+
+
+def test_refusing_needs_a_message(proposer, moderator, auch):
+    propose_from_the_page(proposer, auch)
+    proposal = PlaceProposal.objects.get()
+    response = client_for(moderator).post(staff_url("proposal", auch, proposal_id=proposal.pk), {"decision": "refuse"})
+    assert response.status_code == 200
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.PENDING
+
+
+def test_a_decided_proposal_cannot_be_decided_again(proposer, moderator, auch):
+    propose_from_the_page(proposer, auch)
+    proposal = PlaceProposal.objects.get()
+    proposals.accept_proposal(moderator, proposal)
+    with pytest.raises(proposals.ProposalRefused):
+        proposals.refuse_proposal(moderator, proposal, "Trop tard")
+    assert Place.objects.count() == 1
+
+
+def test_a_moderator_of_marciac_cannot_decide_auchs_proposals(proposer, auch, marciac):
+    propose_from_the_page(proposer, auch)
+    proposal = PlaceProposal.objects.get()
+    marciac_moderator = make_user("mod-marciac@example.org")
+    grant(marciac_moderator, marciac, Role.MODERATOR)
+    client = client_for(marciac_moderator)
+    for territory in (auch, marciac):
+        url = staff_url("proposal", territory, proposal_id=proposal.pk)
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"decision": "accept"}).status_code == 404
+    assert client.get(staff_url("proposals", auch)).status_code == 404
+    with pytest.raises(proposals.ProposalRefused):
+        proposals.accept_proposal(marciac_moderator, proposal)
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.PENDING
+    assert not Place.objects.exists()
+
+
+def test_an_editor_without_the_moderator_role_does_not_decide(proposer, bob, auch):
+    propose_from_the_page(proposer, auch)
+    proposal = PlaceProposal.objects.get()
+    assert client_for(bob).get(staff_url("proposal", auch, proposal_id=proposal.pk)).status_code == 404
+
+
+def test_the_proposer_changes_their_own_place_and_only_theirs(proposer, moderator, auch):
+    propose_from_the_page(proposer, auch)
+    place = proposals.accept_proposal(moderator, PlaceProposal.objects.get())
+    client = client_for(proposer)
+    form_page = client.get(reverse("directory:propose") + f"?lieu={place.pk}").content.decode()
+    assert "Épicerie solidaire" in form_page and "Proposer un changement" in form_page
+    response = client.post(reverse("directory:propose"), {
+        **NEW_PLACE, "commune": auch.pk, "lieu": place.pk, "opening_hours": "Tu-Sa 09:00-18:00",
+    })
+    assert response.status_code == 302
+    change = PlaceProposal.objects.get(status=ProposalStatus.PENDING)
+    assert change.place == place
+    place.refresh_from_db()
+    assert place.opening_hours == "Tu-Sa 09:00-12:00"  # nothing changes before the decision
+    proposals.accept_proposal(moderator, change)
+    place.refresh_from_db()
+    assert place.opening_hours == "Tu-Sa 09:00-18:00"
+    assert Place.objects.count() == 1
+
+    stranger = make_user("autre@example.org")
+    assert client_for(stranger).get(reverse("directory:propose") + f"?lieu={place.pk}").status_code == 404
+    with pytest.raises(proposals.ProposalRefused):
+        proposals.propose_place(stranger, auch_portal(auch), auch, {"name": "Volé"}, ["shop"], place=place)
+
+
+def auch_portal(auch):
+    from clocher.territories.models import Portal
+
+    return Portal.objects.get(root=auch.departement)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"phone": "12"}, "phone"),
+        ({"opening_hours": "quand on veut"}, "opening_hours"),
+        ({"categories": ["licorne"]}, "categories"),
+        ({"categories": []}, "categories"),
+    ],
+)
+def test_a_proposal_with_bad_data_is_refused_on_the_field(proposer, auch, overrides, field):
+    response = propose_from_the_page(proposer, auch, **overrides)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not PlaceProposal.objects.exists()
+
+
+def test_a_commune_of_another_portal_cannot_be_proposed(proposer, auch, alencon, orne_portal):
+    response = propose_from_the_page(proposer, auch, commune=alencon.pk)
+    assert "commune" in response.context["form"].errors
+    with pytest.raises(proposals.ProposalRefused):
+        proposals.propose_place(proposer, auch_portal(auch), alencon, {"name": "Ailleurs"}, ["shop"])
+    assert not PlaceProposal.objects.exists()
+
+
+def test_an_unverified_address_cannot_propose(auch, gers_portal):
+    user = make_user("pas-verifie@example.org")
+    EmailAddress.objects.filter(user=user).update(verified=False)
+    page = client_for(user).get(reverse("directory:propose")).content.decode()
+    assert "Confirmez d'abord votre adresse e-mail" in page
+    assert propose_from_the_page(user, auch).status_code == 200
+    assert not PlaceProposal.objects.exists()
+
+
+def test_proposals_are_limited_per_account_and_day(proposer, auch):
+    for number in range(proposals.PROPOSALS_PER_DAY):
+        proposals.propose_place(proposer, auch_portal(auch), auch, {"name": f"Lieu {number}"}, ["shop"])
+    with pytest.raises(proposals.ProposalRefused):
+        proposals.propose_place(proposer, auch_portal(auch), auch, {"name": "Un de trop"}, ["shop"])
+    assert PlaceProposal.objects.count() == proposals.PROPOSALS_PER_DAY
+    page = client_for(proposer).get(reverse("directory:propose")).content.decode()
+    assert "réessayez demain" in page
+
+
+def test_the_proposal_pages_ask_to_sign_in(gers_portal):
+    for name in ("directory:propose", "directory:my_proposals"):
+        response = Client(HTTP_HOST=GERS_HOST).get(reverse(name))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_the_proposal_form_starts_with_my_home_commune(proposer, auch):
+    response = client_for(proposer).get(reverse("directory:propose"))
+    assert response.status_code == 200
+    assert response.context["form"]["commune"].value() == auch.pk
