@@ -172,6 +172,13 @@ def _rows(places: Sequence[tuple[Place, float | None]], now: datetime.datetime) 
     return rows
 
 
+def _from_centre_of(name: str) -> str:
+    # French elides "de" before a vowel or a mute h: "du centre d’Auch", "du centre de Marciac".
+    if name[:1].lower() in "aeiouyhâéèêîôû":
+        return _("du centre d’%(name)s") % {"name": name}
+    return _("du centre de %(name)s") % {"name": name}
+
+
 def _centre(territory: Territory | None) -> tuple[float, float] | None:
     if territory is None or territory.center_lat is None or territory.center_lon is None:
         return None
@@ -208,7 +215,7 @@ def _search(request: PortalRequest, commune: Territory | None) -> dict[str, Any]
     if data.get("near"):
         if data.get("lat") is not None and data.get("lon") is not None:
             origin = (data["lat"], data["lon"])
-            origin_label = _("votre position")
+            origin_label = _("de votre position")
         else:
             base = base or chosen_commune(request)
             origin = _centre(base)
@@ -220,7 +227,7 @@ def _search(request: PortalRequest, commune: Territory | None) -> dict[str, Any]
     elif commune is not None:
         origin = _centre(commune)
     if origin is not None and base is not None and not origin_label:
-        origin_label = _("le centre de %(name)s") % {"name": base.name}
+        origin_label = _from_centre_of(base.name)
     if data.get("open"):
         qs = filter_open_now(qs, now)
     truncated = False

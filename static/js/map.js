@@ -72,45 +72,51 @@
     maxClusterRadius: 60
   });
   map.addLayer(cluster);
-  var markers = [];
+  // Per category: a place has several categories and a marker carries only its first one.
+  var loaded = {};
 
   function open(id) { window.location.assign(placeUrl.replace(/0\/$/, id + "/")); }
 
-  function show() {
-    var wanted = select ? select.value : "";
-    var chosen = wanted ? markers.filter(function (m) { return m.options.category === wanted; }) : markers;
-    cluster.clearLayers();
-    cluster.addLayers(chosen);
-    say(data(box, "msg-loaded").replace("%(count)s", chosen.length.toLocaleString(document.documentElement.lang || "fr")));
+  function toMarkers(rows) {
+    if (!Array.isArray(rows)) { rows = []; }
+    return rows.filter(function (row) {
+      return Array.isArray(row) && isFinite(row[1]) && isFinite(row[2]);
+    }).map(function (row) {
+      var label = labels[row[3]] || "";
+      var marker = L.marker([row[1], row[2]], { alt: (label ? label + " : " : "") + markerLabel, keyboard: true });
+      marker.on("click", function () { open(row[0]); });
+      marker.on("keypress", function (event) {
+        if (event.originalEvent && event.originalEvent.key === "Enter") { open(row[0]); }
+      });
+      return marker;
+    });
   }
 
-  say(data(box, "msg-loading"));
-  fetch(data(box, "markers-url"), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
-    .then(function (response) {
-      if (!response.ok) { throw new Error(String(response.status)); }
-      return response.json();
-    })
-    .then(function (rows) {
-      if (!Array.isArray(rows)) { rows = rows && (rows.markers || rows.items) || []; }
-      markers = rows.filter(function (row) {
-        return Array.isArray(row) && isFinite(row[1]) && isFinite(row[2]);
-      }).map(function (row) {
-        var label = labels[row[3]] || "";
-        var marker = L.marker([row[1], row[2]], {
-          alt: (label ? label + " : " : "") + markerLabel,
-          keyboard: true,
-          category: row[3] || ""
-        });
-        marker.on("click", function () { open(row[0]); });
-        marker.on("keypress", function (event) {
-          if (event.originalEvent && event.originalEvent.key === "Enter") { open(row[0]); }
-        });
-        return marker;
-      });
-      show();
-      if (!placed && markers.length) { map.fitBounds(cluster.getBounds()); }
-    })
-    .catch(function () { say(data(box, "msg-failed")); });
+  function show(markers, fit) {
+    cluster.clearLayers();
+    cluster.addLayers(markers);
+    var count = markers.length;
+    var message = count === 0 ? data(box, "msg-loaded-none") : count === 1 ? data(box, "msg-loaded-one") : data(box, "msg-loaded");
+    say(message.replace("%(count)s", count.toLocaleString(document.documentElement.lang || "fr")));
+    if (fit && markers.length) { map.fitBounds(cluster.getBounds()); }
+  }
 
-  if (select) { select.addEventListener("change", show); }
+  function load(category, fit) {
+    if (loaded[category]) { show(loaded[category], fit); return; }
+    say(data(box, "msg-loading"));
+    var url = data(box, "markers-url") + (category ? "?category=" + encodeURIComponent(category) : "");
+    fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
+      .then(function (rows) {
+        loaded[category] = toMarkers(rows);
+        show(loaded[category], fit);
+      })
+      .catch(function () { say(data(box, "msg-failed")); });
+  }
+
+  load(select ? select.value : "", !placed);
+  if (select) { select.addEventListener("change", function () { load(select.value, false); }); }
 })();

@@ -61,7 +61,8 @@
 
   var share = document.querySelector("[data-share]");
   if (share && navigator.share) {
-    share.hidden = false;
+    var item = share.closest("[data-share-item]");
+    if (item) { item.hidden = false; }
     share.addEventListener("click", function () {
       navigator.share({
         title: share.getAttribute("data-share-title") || document.title,
