@@ -211,6 +211,17 @@ class PlaceForm(forms.Form):
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         if self.errors:
+            # Still check each readable field with the directory's rules, so that a phone typed
+            # wrong shows its error now rather than after the missing category is fixed.
+            data = self.place_data()
+            groups = [("lat", "lon")] + [(name,) for name in data if name not in ("lat", "lon")]
+            for group in groups:
+                if any(name in self.errors for name in group):
+                    continue
+                try:
+                    clean_place_data({name: data[name] for name in group}, partial=True)
+                except PlaceRejected as exc:
+                    self.add_error(exc.field if exc.field in self.fields else group[0], str(exc))
             return cleaned
         try:
             self._cleaned_place = clean_place_data(

@@ -210,3 +210,21 @@ def test_roles_other_than_editor_and_admin_do_not_manage_places(role, auch, plac
 def test_the_overview_links_to_the_places(bob, auch, gers_portal):
     page = client_for(bob).get(url("territory", auch)).content.decode()
     assert url("places", auch) in page
+
+
+def test_a_bad_phone_is_shown_with_a_missing_category_in_one_go(bob, auch, gers_portal):
+    response = client_for(bob).post(url("place_create", auch), form_data(categories=[], phone="12"))
+    errors = response.context["form"].errors
+    assert "categories" in errors and "phone" in errors
+
+
+def test_the_list_of_places_takes_the_same_queries_for_many_places(bob, auch, gers_portal, django_assert_max_num_queries):
+    client = client_for(bob)
+    create_place(bob, auch, {"name": "Premier"}, ["shop"])
+    with django_assert_max_num_queries(30) as few:
+        client.get(url("places", auch))
+    for number in range(20):
+        create_place(bob, auch, {"name": f"Lieu {number}"}, ["shop"])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url("places", auch)).content.decode()
+    assert "Lieu 19" in page

@@ -231,3 +231,16 @@ def test_the_proposal_form_starts_with_my_home_commune(proposer, auch):
     response = client_for(proposer).get(reverse("directory:propose"))
     assert response.status_code == 200
     assert response.context["form"]["commune"].value() == auch.pk
+
+
+def test_the_pending_proposals_list_takes_the_same_queries_for_many(proposer, moderator, auch,
+                                                                    django_assert_max_num_queries):
+    client = client_for(moderator)
+    proposals.propose_place(proposer, auch_portal(auch), auch, {"name": "Premier"}, ["shop"])
+    with django_assert_max_num_queries(30) as few:
+        client.get(staff_url("proposals", auch))
+    for number in range(8):
+        proposals.propose_place(proposer, auch_portal(auch), auch, {"name": f"Lieu {number}"}, ["shop"])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(staff_url("proposals", auch)).content.decode()
+    assert "Lieu 7" in page
