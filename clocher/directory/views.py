@@ -57,6 +57,8 @@ RADIUS_CHOICES_KM = (1, 2, 5, 10, 20, 50)
 QUERY_MAX_LENGTH = 80
 INSEE_CODE = re.compile(r"(?:\d{2}|2[AB])\d{3}")
 MARKERS_URL = "/api/v1/places/markers"
+# How a place's provenance reads on its page.
+SOURCE_NAMES = {"datatourisme": "DATAtourisme"}
 
 
 def _category_choices() -> list[tuple[str, Any]]:
@@ -195,7 +197,12 @@ def _search(request: PortalRequest, commune: Territory | None) -> dict[str, Any]
     `commune` is the page's commune (its places and those around it), None on the portal-wide list.
     """
     portal = request.portal
-    form = PlaceFilterForm(request.GET or None, portal=portal, with_commune=commune is None)
+    params = None
+    if request.GET:
+        params = request.GET.copy()
+        # A bound form shows what was sent: a search without a distance shows the default one.
+        params.setdefault("radius", str(DEFAULT_RADIUS_KM))
+    form = PlaceFilterForm(params, portal=portal, with_commune=commune is None)
     now = timezone.now()
     data: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
     chosen_territory: Territory | None = data.get("commune")
@@ -340,6 +347,7 @@ def place(request: PortalRequest, pk: int, slug: str | None = None) -> HttpRespo
         "labels": _as_texts(found.labels),
         "cuisine": _as_texts(found.cuisine),
         "share_url": request.build_absolute_uri(canonical),
+        "source": SOURCE_NAMES.get(found.source, found.source),
         "has_location": found.lat is not None and found.lon is not None,
         "tile_url": getattr(settings, "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "© OpenStreetMap"),

@@ -219,6 +219,17 @@ def test_a_place_page_shows_its_hours_call_directions_and_share(gers_client, auc
     assert "data-place-map" in page
 
 
+def test_a_place_page_costs_a_few_queries(gers_client, auch, django_assert_max_num_queries):
+    place = make_place(auch, "Le Café Gascon", "restaurant", "cafe-bar", opening_hours="Mo-Fr 09:00-18:00")
+    with django_assert_max_num_queries(6):
+        assert gers_client.get(reverse("directory:place", kwargs={"pk": place.pk})).status_code == 200
+
+
+def test_a_search_without_a_distance_shows_the_default_one(gers_client, auch):
+    response = gers_client.get(reverse("directory:all_places"), {"q": "café"})
+    assert '<option value="10" selected>' in response.content.decode()
+
+
 def test_a_place_without_location_or_hours_still_has_a_page(gers_client, auch):
     place = make_place(auch, "Sans rien")
     response = gers_client.get(reverse("directory:place", kwargs={"pk": place.pk}))
