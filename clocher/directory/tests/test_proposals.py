@@ -5,27 +5,15 @@ from __future__ import annotations
 import pytest
 from allauth.account.models import EmailAddress
 from django.test import Client
-from django.urls import include, path, reverse
+from django.urls import reverse
 
-from clocher.directory import proposal_views, proposals
-from clocher.directory import urls as directory_urls
+from clocher.directory import proposals
 from clocher.directory.models import Place, PlaceProposal, ProposalStatus
 from clocher.territories.content import Status
 from clocher.territories.models import AuditEntry, Role
-from config.urls import urlpatterns as site_urlpatterns
 from conftest import GERS_HOST, grant, make_user
 
-# The two resident pages, routed here as the lead routes them in clocher/directory/urls.py; the
-# first "directory" namespace wins, so these tests pass before and after that line is added.
-urlpatterns = [
-    path("", include(([
-        path("lieux/proposer/", proposal_views.propose, name="propose"),
-        path("lieux/propositions/", proposal_views.my_proposals, name="my_proposals"),
-        *directory_urls.urlpatterns,
-    ], "directory"))),
-    *site_urlpatterns,
-]
-pytestmark = pytest.mark.urls(__name__)
+pytestmark = pytest.mark.urls("clocher.directory.tests.proposal_urls")
 
 NEW_PLACE = {
     "commune": "", "name": "Épicerie solidaire", "categories": ["shop"], "street": "5 rue Dessoles",
