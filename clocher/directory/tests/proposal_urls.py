@@ -2,13 +2,13 @@
 them. The first "directory" namespace wins, so tests using this pass before and after those lines are
 added there; then this module and the `urls` marks that name it can go."""
 
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import include, path
 
 from clocher.directory import proposal_views
 from clocher.directory import urls as directory_urls
 from config.urls import urlpatterns as site_urlpatterns
 
-urlpatterns: list[URLPattern | URLResolver] = [
+urlpatterns = [
     path("", include(([
         path("lieux/proposer/", proposal_views.propose, name="propose"),
         path("lieux/propositions/", proposal_views.my_proposals, name="my_proposals"),
