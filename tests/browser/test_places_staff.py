@@ -68,3 +68,20 @@ def test_a_resident_proposes_a_place_and_the_moderator_accepts_it(page, context,
     _tap(page, page.get_by_role("button", name="Accepter et publier"))
     proposal.refresh_from_db()
     assert proposal.place is not None and proposal.place.status == Status.PUBLISHED
+
+
+def test_use_my_position_fills_the_coordinates(page, context, bob, auch):
+    from clocher.directory.services import create_place
+
+    place = create_place(bob, auch, {"name": "Halle aux grains"}, ["market"])
+    context.grant_permissions(["geolocation"])
+    context.set_geolocation({"latitude": 43.6465, "longitude": 0.5855})
+    sign_in(page, bob.email, PASSWORD)
+    check(page)
+    visit(page, f"/gestion/{auch.pk}/lieux/{place.pk}/")
+    page.locator("summary").click()
+    page.get_by_role("button", name="Utiliser ma position actuelle").click()
+    expect(page.get_by_label(re.compile("^Latitude"))).to_have_value("43.646500")
+    expect(page.get_by_label(re.compile("^Longitude"))).to_have_value("0.585500")
+    expect(page.get_by_role("status").filter(has_text="Position remplie")).to_be_visible()
+    check(page)
