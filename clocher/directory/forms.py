@@ -193,7 +193,6 @@ class PlaceForm(forms.Form):
         if place is not None and "initial" not in kwargs:
             kwargs["initial"] = initial_from_place(place)
         super().__init__(*args, **kwargs)
-        self._cleaned_place: dict[str, Any] = {}
 
     def main_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in MAIN_FIELDS]
@@ -224,7 +223,7 @@ class PlaceForm(forms.Form):
                     self.add_error(exc.field if exc.field in self.fields else group[0], str(exc))
             return cleaned
         try:
-            self._cleaned_place = clean_place_data(
+            clean_place_data(
                 {**self.place_data(), "categories": self.category_slugs()}
             )
         except PlaceRejected as exc:
@@ -250,14 +249,6 @@ def initial_from_place(place: Place) -> dict[str, Any]:
     }
     initial["pets_allowed"] = {True: "yes", False: "no", None: ""}[place.pets_allowed]
     initial["categories"] = [link.category for link in place.category_links.all()]
-    return initial
-
-
-def initial_from_data(data: dict[str, Any]) -> dict[str, Any]:
-    """What the form shows for a proposal's stored data (JSON: the same names as the form)."""
-    initial = {name: value for name, value in data.items() if name in PlaceForm.base_fields}
-    if "pets_allowed" in initial:
-        initial["pets_allowed"] = {True: "yes", False: "no"}.get(initial["pets_allowed"], "")
     return initial
 
 

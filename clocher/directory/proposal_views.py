@@ -25,7 +25,7 @@ def propose(request: PortalRequest) -> HttpResponse:
     place = None
     if place_id:
         place = proposals.access_own_place(
-            request.user, request.portal, int(place_id) if str(place_id).isdigit() else 0
+            request.user, request.portal, int(place_id) if place_id.isdecimal() and len(place_id) < 10 else 0
         )
     communes = proposals.proposal_communes(request.portal)
     if request.method == "POST":

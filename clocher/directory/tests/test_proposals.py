@@ -232,3 +232,9 @@ def test_the_pending_proposals_list_takes_the_same_queries_for_many(proposer, mo
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(staff_url("proposals", auch)).content.decode()
     assert "Lieu 7" in page
+
+
+@pytest.mark.parametrize("value", ["abc", "²", "99999999999999999999", "-1"])
+def test_a_malformed_place_in_the_address_is_a_404(proposer, value):
+    response = client_for(proposer).get(reverse("directory:propose"), {"lieu": value})
+    assert response.status_code == 404
