@@ -241,6 +241,14 @@ class Bench:
             except subprocess.TimeoutExpired:
                 server.kill()
 
+    # d. The directory: 100,000 places, near me, the map's markers --------------------------
+
+    def directory_places(self) -> None:
+        from bench import directory
+
+        with self.measuring(("directory", "-", "-")):
+            directory.run(self, _bbox)
+
     # Report --------------------------------------------------------------------------------
 
     def report(self, database: str) -> int:
@@ -362,7 +370,7 @@ def main() -> int:
     database = bench.fresh_database()
     print(f"Clocher bench: {database}")
     steps: list[Callable[[], None]] = [
-        bench.territories_import, bench.point_lookups, bench.requests_per_second,
+        bench.territories_import, bench.point_lookups, bench.requests_per_second, bench.directory_places,
     ]
     for step in steps:
         print(f"- {step.__name__.replace('_', ' ')}")

@@ -7,7 +7,6 @@ place that does not exist, is not published, or stands in another portal's terri
 from __future__ import annotations
 
 import datetime
-import heapq
 import math
 from collections.abc import Iterable
 
@@ -23,6 +22,8 @@ from .models import Access, Place, PlaceCategory
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE_LAT = 111_320.0
+# Candidates checked against the visibility filters at once, nearest first.
+NEAR_BATCH = 500
 
 
 def _communes_of_portal(portal: Portal) -> Q:
@@ -111,29 +112,40 @@ def bbox_around(lat: float, lon: float, radius_m: float) -> tuple[float, float, 
 def places_near(
     qs: QuerySet[Place], lat: float, lon: float, radius_m: float, limit: int
 ) -> list[tuple[Place, float]]:
-    """The `limit` nearest places within `radius_m` metres, nearest first, with their distance.
+    """The `limit` nearest places of `qs` within `radius_m` metres, nearest first, with their distance.
 
-    The box around the circle uses the (lat, lon) index; only coordinates are read for the
-    candidates, and only the kept places are loaded whole (one query, plus qs's prefetches).
+    First the coordinates in the box around the circle, read from the (lat, lon) index alone (no
+    table row, no visibility join: this is what keeps it fast with 100,000 places); then, nearest
+    first and a batch at a time, the places of `qs` among them, loaded whole.
     """
     if limit <= 0 or radius_m <= 0:
         return []
     south, west, north, east = bbox_around(lat, lon, radius_m)
-    candidates = qs.filter(lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east).values_list(
-        "pk", "lat", "lon"
+    in_box = (
+        Place.objects.filter(lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east)
+        .order_by()
+        .values_list("pk", "lat", "lon")
     )
     within: list[tuple[float, int]] = []
-    for pk, plat, plon in candidates.order_by():
+    for pk, plat, plon in in_box:
         if plat is None or plon is None:
             continue
         distance = haversine_m(lat, lon, plat, plon)
         if distance <= radius_m:
             within.append((distance, pk))
-    nearest = heapq.nsmallest(limit, within)
-    if not nearest:
-        return []
-    by_pk = {place.pk: place for place in qs.filter(pk__in=[pk for _d, pk in nearest])}
-    return [(by_pk[pk], distance) for distance, pk in nearest if pk in by_pk]
+    within.sort()
+    # Nearest first, a batch at a time: the query keeps what `qs` allows and loads it whole. The
+    # first batch is the limit, enough when every place is visible; a selective `qs` (one
+    # category, open now) goes on with larger batches until it has `limit` places.
+    found: list[tuple[Place, float]] = []
+    first, size = 0, limit
+    while first < len(within) and len(found) < limit:
+        chunk = within[first:first + size]
+        by_pk = {place.pk: place for place in qs.filter(pk__in=[pk for _d, pk in chunk])}
+        found.extend((by_pk[pk], distance) for distance, pk in chunk if pk in by_pk)
+        first += size
+        size = max(size, NEAR_BATCH)
+    return found[:limit]
 
 
 def places_in_bbox(

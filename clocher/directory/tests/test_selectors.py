@@ -155,3 +155,12 @@ def test_it_filters_open_places_in_the_database_with_the_same_answer(gers_portal
     saturday_morning = datetime.datetime(2026, 7, 18, 9, 0, tzinfo=PARIS)
 
     assert list(filter_open_now(visible_places(gers_portal), saturday_morning)) == [other_market, market]
+
+
+def test_it_looks_further_when_the_nearest_places_do_not_match_the_filters(gers_portal, auch):
+    lat, lon = CATHEDRAL_OF_AUCH
+    for step in range(25):
+        make_place(auch, f"Gîte {step}", "gite", lat=lat, lon=lon + 0.0001 * step)
+    cinema = make_place(auch, "Ciné 32", "cinema", lat=lat + 0.005, lon=lon)
+    qs = filter_places(visible_places(gers_portal), category="cinema")
+    assert [place for place, _d in places_near(qs, lat, lon, 2000, 20)] == [cinema]
