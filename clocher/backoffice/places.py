@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from clocher.directory import proposals as proposal_services
-from clocher.directory.forms import MAX_PHOTOS, DecisionForm, PhotoForm, PlaceForm
+from clocher.directory.forms import MAX_PHOTOS, DecisionForm, PhotoForm, StaffPlaceForm
 from clocher.directory.models import Place, PlacePhoto, PlaceProposal, ProposalStatus
 from clocher.directory.photos import add_place_photo, remove_place_photo
 from clocher.directory.services import (
@@ -63,7 +63,7 @@ def place_list(request: PortalRequest, territory_id: int) -> HttpResponse:
 @staff_view
 def place_create(request: PortalRequest, territory_id: int) -> HttpResponse:
     territory = _access(request, territory_id, EDIT_ROLES)
-    form = PlaceForm(request.POST if request.method == "POST" else None)
+    form = StaffPlaceForm(request.POST if request.method == "POST" else None, territory=territory)
     if request.method == "POST" and form.is_valid():
         try:
             place = create_place(request.user, territory, form.place_data(), form.category_slugs())
@@ -82,7 +82,7 @@ def place_edit(request: PortalRequest, territory_id: int, place_id: int) -> Http
     territory = _access(request, territory_id, EDIT_ROLES)
     place = _place_of(territory, place_id)
     if request.method == "POST":
-        form = PlaceForm(request.POST, place=place)
+        form = StaffPlaceForm(request.POST, place=place, territory=territory)
         if form.is_valid():
             try:
                 place = update_place(request.user, place, form.place_data(), form.category_slugs())
@@ -94,7 +94,7 @@ def place_edit(request: PortalRequest, territory_id: int, place_id: int) -> Http
                 messages.success(request, _("Le lieu « %(name)s » est enregistré.") % {"name": place.name})
                 return redirect("backoffice:place_edit", territory_id=territory.pk, place_id=place.pk)
     else:
-        form = PlaceForm(place=place)
+        form = StaffPlaceForm(place=place, territory=territory)
     return _page(request, "backoffice/places/form.html", territory, form=form, place=place,
                  photos=list(place.photos.all()), photo_form=PhotoForm(), max_photos=MAX_PHOTOS)
 
@@ -150,7 +150,7 @@ def place_photo_add(request: PortalRequest, territory_id: int, place_id: int) ->
         else:
             messages.success(request, _("La photo est ajoutée."))
             return redirect("backoffice:place_edit", territory_id=territory.pk, place_id=place.pk)
-    return _page(request, "backoffice/places/form.html", territory, form=PlaceForm(place=place),
+    return _page(request, "backoffice/places/form.html", territory, form=StaffPlaceForm(place=place, territory=territory),
                  place=place, photos=list(place.photos.all()), photo_form=photo_form, max_photos=MAX_PHOTOS)
 
 
@@ -181,7 +181,7 @@ def _confirm(
                  button=button, explanation=explanation, danger=danger)
 
 
-def _add_rejection(form: PlaceForm, exc: PlaceRejected) -> None:
+def _add_rejection(form: StaffPlaceForm, exc: PlaceRejected) -> None:
     field = getattr(exc, "field", None)
     form.add_error(field if field in form.fields else None, str(exc))
 

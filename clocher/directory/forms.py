@@ -11,11 +11,11 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clocher.territories import images
-from clocher.territories.models import Territory
+from clocher.territories.models import Territory, TerritoryKind
 
 from .models import Access, Place
 from .photos import MAX_PHOTOS as MAX_PHOTOS
@@ -249,7 +249,41 @@ def initial_from_place(place: Place) -> dict[str, Any]:
     }
     initial["pets_allowed"] = {True: "yes", False: "no", None: ""}[place.pets_allowed]
     initial["categories"] = [link.category for link in place.category_links.all()]
+    initial["commune"] = place.commune_id
     return initial
+
+
+class StaffPlaceForm(PlaceForm):
+    """The place form in /gestion/. A commune's places stand in the commune itself; an EPCI or a
+    département publishing for its communes says which one, unless the position tells it."""
+
+    def __init__(self, *args: Any, territory: Territory, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if territory.kind != TerritoryKind.COMMUNE:
+            self.fields["commune"] = forms.ModelChoiceField(
+                label=_("Commune"), required=False, queryset=communes_under(territory),
+                empty_label=_("Trouvée d'après la position"),
+                help_text=_("Obligatoire si vous ne donnez ni latitude ni longitude."),
+            )
+
+    def main_fields(self) -> list[forms.BoundField]:
+        fields = super().main_fields()
+        if "commune" in self.fields:
+            fields.insert(MAIN_FIELDS.index("city") + 1, self["commune"])
+        return fields
+
+    def place_data(self) -> dict[str, Any]:
+        data = super().place_data()
+        if self.cleaned_data.get("commune") is not None:
+            data["commune"] = self.cleaned_data["commune"]
+        return data
+
+
+def communes_under(territory: Territory) -> QuerySet[Territory]:
+    """The communes an EPCI, a département or a région publishes for."""
+    return Territory.objects.filter(kind=TerritoryKind.COMMUNE).filter(
+        Q(epci=territory) | Q(departement=territory) | Q(region=territory)
+    ).only("pk", "name").order_by("name", "code")
 
 
 class ProposalForm(PlaceForm):

@@ -228,3 +228,22 @@ def test_the_list_of_places_takes_the_same_queries_for_many_places(bob, auch, ge
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url("places", auch)).content.decode()
     assert "Lieu 19" in page
+
+
+def test_a_departement_publishes_a_place_in_one_of_its_communes(dora, gers, auch, gers_portal):
+    client = client_for(dora)
+    response = client.post(url("place_create", gers), form_data())
+    assert response.status_code == 200
+    assert "commune" in response.context["form"].errors  # neither a commune nor a position
+    response = client.post(url("place_create", gers), form_data(commune=auch.pk))
+    assert response.status_code == 302
+    place = Place.objects.get()
+    assert place.territory == gers and place.commune == auch
+    page = client.get(url("place_edit", gers, place_id=place.pk)).content.decode()
+    assert f'<option value="{auch.pk}" selected>Auch</option>' in page
+
+
+def test_a_commune_of_another_departement_cannot_be_chosen(dora, gers, alencon, gers_portal):
+    response = client_for(dora).post(url("place_create", gers), form_data(commune=alencon.pk))
+    assert "commune" in response.context["form"].errors
+    assert not Place.objects.exists()
