@@ -80,6 +80,7 @@ def _page(request: PortalRequest, template: str, territory: Territory, **context
         "my_roles": sorted(str(Role(role).label) for role in my_roles),
         "is_admin": Role.ADMIN in my_roles,
         "can_edit": bool(my_roles & set(EDIT_ROLES)),
+        "can_moderate": bool(my_roles & {Role.ADMIN, Role.MODERATOR}),
         **context,
     })
 

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import views
+from . import proposal_views, views
 
 app_name = "directory"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -8,6 +8,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("communes/<str:code>/contacts-utiles/", views.contacts, name="contacts"),
     path("lieux/", views.all_places, name="all_places"),
     path("lieux/carte/", views.map_view, name="map"),
+    path("lieux/proposer/", proposal_views.propose, name="propose"),
+    path("lieux/propositions/", proposal_views.my_proposals, name="my_proposals"),
     path("lieux/<int:pk>/", views.place, name="place"),
     # The name in the address is for people reading it; only the number finds the place.
     path("lieux/<int:pk>/<slug:slug>/", views.place, name="place"),

@@ -14,7 +14,6 @@ from conftest import PASSWORD, grant, make_user
 from .conftest import check, sign_in, visit
 
 # The resident proposal pages, until clocher/directory/urls.py routes them.
-pytestmark = pytest.mark.urls("clocher.directory.tests.proposal_urls")
 
 
 def _tap(page, locator):

@@ -13,7 +13,6 @@ from clocher.territories.content import Status
 from clocher.territories.models import AuditEntry, Role
 from conftest import GERS_HOST, grant, make_user
 
-pytestmark = pytest.mark.urls("clocher.directory.tests.proposal_urls")
 
 NEW_PLACE = {
     "commune": "", "name": "Épicerie solidaire", "categories": ["shop"], "street": "5 rue Dessoles",

@@ -68,10 +68,17 @@ def test_a_signed_in_residents_home_commune_wins_over_the_cookie(gers_client, re
     assert '<h1 id="card-title">Auch</h1>' in html
 
 
-def test_it_says_plainly_when_no_module_publishes_anything(gers_client, auch):
+def test_it_says_plainly_when_no_module_publishes_anything(gers_client, auch, monkeypatch):
+    monkeypatch.setattr(registry, "_modules", {})
     gers_client.cookies["commune"] = auch.code
     html = gers_client.get("/").content.decode()
     assert "Aucun service ne publie encore" in html
+
+
+def test_it_says_plainly_when_the_modules_have_nothing_new(gers_client, auch):
+    gers_client.cookies["commune"] = auch.code
+    html = gers_client.get("/").content.decode()
+    assert "Rien de nouveau pour l'instant" in html
 
 
 def test_the_feed_merges_the_modules_items_for_the_commune_and_its_ancestors(
@@ -132,7 +139,9 @@ def test_the_home_page_keeps_its_queries_few(gers_client, resident, marciac, new
 
 def test_the_home_page_of_a_visitor_takes_very_few_queries(gers_client, auch, django_assert_max_num_queries):
     gers_client.cookies["commune"] = auch.code
-    with django_assert_max_num_queries(3):
+    # The commune, its module settings and collectivity, and the directory's "near you" (places
+    # open now, next markets): bounded, whatever the number of places.
+    with django_assert_max_num_queries(5):
         gers_client.get("/")
 
 
