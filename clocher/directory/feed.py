@@ -1,7 +1,7 @@
 """The directory's part of the home feed, "near you": places open now in the resident's commune and
 the next markets of the commune and its EPCI.
 
-It runs on every home page: two bounded queries (at most CANDIDATES rows each), the opening hours
+It runs on every home page: one bounded query (at most CANDIDATES rows), the opening hours
 evaluated in memory with their parsed form cached per process.
 """
 
@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.text import slugify
@@ -22,11 +22,11 @@ from clocher.territories.content import visible_now
 from clocher.territories.models import Territory, TerritoryKind
 
 from .hours import PARIS, is_open_at, next_openings, opening_state
-from .models import Place
+from .models import Place, PlaceCategory
 
 OPEN_NOW_ITEMS = 3
 MARKET_ITEMS = 3
-# A commune has rarely more places with hours than this; beyond it, the feed shows some of them.
+# A commune and its EPCI's markets rarely pass this; beyond it, the feed shows some of them.
 CANDIDATES = 300
 MARKET_DAYS_AHEAD = 8
 
@@ -39,17 +39,28 @@ def _url(pk: int, name: str) -> str:
         return reverse("api-v1:detail", kwargs={"place_id": pk})
 
 
-def _open_now(commune: Territory, now: datetime.datetime, count: int) -> list[FeedItem]:
+def _candidates(commune: Territory) -> list[tuple[int, str, str, str, int, bool]]:
+    """In one query: the commune's places with hours, and the markets of the commune and its EPCI."""
+    is_market = Exists(PlaceCategory.objects.filter(place=OuterRef("pk"), category="market"))
+    scope = Q(commune=commune)
+    if commune.epci_id is not None:
+        scope |= Q(commune__epci_id=commune.epci_id, is_market=True)
     rows = (
-        visible_now(Place.objects.filter(commune=commune))
+        visible_now(Place.objects.annotate(is_market=is_market).filter(scope))
         .exclude(opening_hours="")
-        .exclude(category_links__category="market")
-        .order_by("name", "pk")
-        .values_list("pk", "name", "opening_hours")[:CANDIDATES]
+        # Markets first: few, and the EPCI's would otherwise push the commune's places out.
+        .order_by("-is_market", "name", "pk")
+        .values_list("pk", "name", "opening_hours", "commune__name", "commune_id", "is_market")
     )
+    return list(rows[:CANDIDATES])
+
+
+def _open_now(
+    commune: Territory, rows: list[tuple[int, str, str, str, int, bool]], now: datetime.datetime, count: int
+) -> list[FeedItem]:
     items: list[FeedItem] = []
-    for pk, name, hours in rows:
-        if not is_open_at(hours, now):
+    for pk, name, hours, _commune_name, commune_id, market in rows:
+        if market or commune_id != commune.pk or not is_open_at(hours, now):
             continue
         items.append(
             FeedItem(
@@ -66,19 +77,14 @@ def _open_now(commune: Territory, now: datetime.datetime, count: int) -> list[Fe
     return items
 
 
-def _next_markets(commune: Territory, now: datetime.datetime, count: int) -> list[FeedItem]:
-    scope = Q(commune=commune)
-    if commune.epci_id is not None:
-        scope |= Q(commune__epci_id=commune.epci_id)
-    rows = (
-        visible_now(Place.objects.filter(scope, category_links__category="market"))
-        .exclude(opening_hours="")
-        .order_by("pk")
-        .values_list("pk", "name", "opening_hours", "commune__name", "commune_id")[:CANDIDATES]
-    )
+def _next_markets(
+    commune: Territory, rows: list[tuple[int, str, str, str, int, bool]], now: datetime.datetime, count: int
+) -> list[FeedItem]:
     horizon = now + datetime.timedelta(days=MARKET_DAYS_AHEAD)
-    upcoming: list[tuple[int, datetime.datetime, datetime.datetime, Any]] = []
-    for pk, name, hours, commune_name, commune_id in rows:
+    upcoming: list[tuple[bool, datetime.datetime, datetime.datetime, tuple[int, str, str]]] = []
+    for pk, name, hours, commune_name, commune_id, market in rows:
+        if not market:
+            continue
         for start, end in next_openings(hours, now, 1):
             if start <= horizon:
                 # The resident's own commune first on the same day, then the earliest start.
@@ -117,6 +123,7 @@ def near_you(territories: Sequence[Any], count: int) -> list[FeedItem]:
     if getattr(commune, "kind", None) != TerritoryKind.COMMUNE:
         return []
     now = timezone.now()
-    items = _open_now(commune, now, min(OPEN_NOW_ITEMS, count))
-    items += _next_markets(commune, now, min(MARKET_ITEMS, count))
+    rows = _candidates(commune)
+    items = _open_now(commune, rows, now, min(OPEN_NOW_ITEMS, count))
+    items += _next_markets(commune, rows, now, min(MARKET_ITEMS, count))
     return items[:count]
