@@ -3,7 +3,6 @@ taps, a resident proposes one, the commune's moderator accepts it. Every page go
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from clocher.directory.models import Place, PlaceProposal

@@ -13,7 +13,6 @@ from clocher.territories.content import Status
 from clocher.territories.models import AuditEntry, Role
 from conftest import GERS_HOST, grant, make_user
 
-
 NEW_PLACE = {
     "commune": "", "name": "Épicerie solidaire", "categories": ["shop"], "street": "5 rue Dessoles",
     "postcode": "32000", "city": "Auch", "phone": "05 62 00 00 00", "opening_hours": "Tu-Sa 09:00-12:00",
