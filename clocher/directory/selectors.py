@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from clocher.territories.content import visible_now
-from clocher.territories.models import Portal, Territory, TerritoryKind
+from clocher.territories.models import ModuleSetting, Portal, Territory, TerritoryKind
 
 from .hours import is_open_at
 from .models import Access, Place, PlaceCategory
@@ -42,9 +42,26 @@ def _communes_of_portal(portal: Portal) -> Q:
     return Q(commune_id__in=communes.values("pk"))
 
 
+MODULE = "directory"
+
+
+def _directory_on(qs: QuerySet[Place], portal: Portal) -> QuerySet[Place]:
+    """Leaves out places in communes that turned the directory off (one subquery, no extra query).
+
+    A commune's own ModuleSetting wins; otherwise the portal's defaults, as enabled_modules reads
+    them. Every list, the map's markers and the API share it, so no link leads to a 404.
+    """
+    settings_rows = ModuleSetting.objects.filter(module=MODULE)
+    if portal.default_modules and MODULE not in portal.default_modules:
+        return qs.filter(commune__in=settings_rows.filter(enabled=True).values("territory"))
+    return qs.exclude(commune__in=settings_rows.filter(enabled=False).values("territory"))
+
+
 def visible_places(portal: Portal) -> QuerySet[Place]:
-    """Published, unexpired places standing in a commune of the portal, categories prefetched."""
-    return visible_now(Place.objects.filter(_communes_of_portal(portal))).select_related("commune").defer(
+    """Published, unexpired places standing in a commune of the portal that has the directory on,
+    categories prefetched."""
+    shown = _directory_on(visible_now(Place.objects.filter(_communes_of_portal(portal))), portal)
+    return shown.select_related("commune").defer(
         "commune__boundary"
     ).prefetch_related(Prefetch("category_links", queryset=PlaceCategory.objects.order_by("pk")))
 

@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -31,7 +30,7 @@ from django.views.decorators.http import require_GET
 
 from clocher.territories.home import chosen_commune
 from clocher.territories.http import PortalRequest
-from clocher.territories.models import ModuleSetting, Portal, Territory
+from clocher.territories.models import Portal, Territory
 from clocher.territories.search import search_territories
 from clocher.territories.selectors import (
     access_commune,
@@ -155,17 +154,6 @@ class Row:
         return [link.category for link in self.place.category_links.all()]
 
 
-def _directory_on(qs: QuerySet[Place], portal: Portal) -> QuerySet[Place]:
-    """Leaves out places in communes that turned the directory off (one subquery, no extra query).
-
-    A commune's own ModuleSetting wins; otherwise the portal's defaults, as enabled_modules reads them.
-    """
-    settings_rows = ModuleSetting.objects.filter(module=MODULE)
-    if portal.default_modules and MODULE not in portal.default_modules:
-        return qs.filter(commune__in=settings_rows.filter(enabled=True).values("territory"))
-    return qs.exclude(commune__in=settings_rows.filter(enabled=False).values("territory"))
-
-
 def _rows(places: Sequence[tuple[Place, float | None]], now: datetime.datetime) -> list[Row]:
     rows = []
     for place, metres in places:
@@ -208,7 +196,7 @@ def _search(request: PortalRequest, commune: Territory | None) -> dict[str, Any]
     chosen_territory: Territory | None = data.get("commune")
     radius_km: int = data.get("radius") or DEFAULT_RADIUS_KM
     qs = filter_places(
-        _directory_on(visible_places(portal), portal),
+        visible_places(portal),
         category=data.get("category") or None,
         territory=None,
         q=data.get("q") or None,

@@ -228,3 +228,16 @@ def test_the_endpoints_are_in_the_openapi_document(gers_client):
     paths = gers_client.get("/api/v1/openapi.json").json()["paths"]
     for path in ("/api/v1/places", "/api/v1/places/{place_id}", "/api/v1/places.geojson", "/api/v1/places/markers"):
         assert path in paths
+
+
+def test_places_of_a_commune_that_turned_the_directory_off_are_in_no_list_nor_on_the_map(
+    gers_client, places, marciac
+):
+    from clocher.territories.models import ModuleSetting
+
+    ModuleSetting.objects.create(territory=marciac, module="directory", enabled=False)
+    assert "Jazz in Marciac" not in names(gers_client.get("/api/v1/places"))
+    marker_ids = [row[0] for row in gers_client.get("/api/v1/places/markers").json()]
+    assert places["jazz"].pk not in marker_ids
+    assert places["cafe"].pk in marker_ids
+    assert gers_client.get(f"/api/v1/places/{places['jazz'].pk}").status_code == 404
