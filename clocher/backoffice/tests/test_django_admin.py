@@ -37,3 +37,18 @@ def test_a_superuser_manages_users_by_email(db, gers_portal):
     assert client.get(reverse("admin:accounts_user_add")).status_code == 200
     assert client.get(reverse("admin:territories_auditentry_changelist")).status_code == 200
     assert client.get(reverse("admin:territories_territory_changelist")).status_code == 200
+
+
+def test_a_superuser_reaches_the_directorys_admin_pages(db, gers_portal):
+    from django.test import Client
+
+    from clocher.accounts.models import User
+    from clocher.accounts.tests.conftest import activate_totp
+
+    admin_user = User.objects.create_superuser(email="root@example.org", password="x" * 12)
+    activate_totp(admin_user)
+    client = Client(HTTP_HOST="gers.test")
+    client.force_login(admin_user)
+    for url in ("/admin/directory/place/", "/admin/directory/place/add/",
+                "/admin/directory/usefulcontact/", "/admin/directory/placeproposal/"):
+        assert client.get(url).status_code == 200, url
