@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import places, views
+from . import contacts, places, views
 
 app_name = "backoffice"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -25,6 +25,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "<int:territory_id>/lieux/<int:place_id>/photos/<int:photo_id>/retirer/",
         places.place_photo_remove, name="place_photo_remove",
+    ),
+    path("<int:territory_id>/contacts/", contacts.contact_list, name="contacts"),
+    path("<int:territory_id>/contacts/nouveau/", contacts.contact_create, name="contact_create"),
+    path("<int:territory_id>/contacts/<int:contact_id>/", contacts.contact_edit, name="contact_edit"),
+    path(
+        "<int:territory_id>/contacts/<int:contact_id>/supprimer/",
+        contacts.contact_delete, name="contact_delete",
     ),
     path("<int:territory_id>/propositions/", places.proposal_list, name="proposals"),
     path("<int:territory_id>/propositions/<int:proposal_id>/", places.proposal_detail, name="proposal"),

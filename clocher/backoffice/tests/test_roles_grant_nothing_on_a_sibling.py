@@ -15,7 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from clocher.directory.models import Place, PlacePhoto, PlaceProposal
+from clocher.directory.models import ContactTheme, Place, PlacePhoto, PlaceProposal, UsefulContact
 from clocher.territories.models import (
     AuditEntry,
     Collectivity,
@@ -65,6 +65,13 @@ def _a_proposal(territory: Territory) -> dict[str, int]:
     return {"proposal_id": proposal.pk}
 
 
+def _a_contact(territory: Territory) -> dict[str, int]:
+    contact = UsefulContact.objects.filter(territory=territory).order_by("pk").first()
+    assert contact is not None
+    return {"contact_id": contact.pk}
+
+
+CONTACT_DATA = {"theme": ContactTheme.SOCIAL, "name": "Piraté", "phone": "3919", "position": "0"}
 PLACE_DATA = {"name": "Piraté", "categories": "shop", "publish": "1"}
 
 
@@ -96,6 +103,10 @@ STAFF_URLS = [
     StaffUrl("place_photo_add", more_kwargs=_a_place, data={"alt": "Piraté"}),
     StaffUrl("place_photo_remove", more_kwargs=_a_photo),
     StaffUrl("proposals"),
+    StaffUrl("contacts"),
+    StaffUrl("contact_create", data=CONTACT_DATA),
+    StaffUrl("contact_edit", more_kwargs=_a_contact, data=CONTACT_DATA),
+    StaffUrl("contact_delete", more_kwargs=_a_contact),
     StaffUrl("proposal", more_kwargs=_a_proposal, data={"decision": "accept", "message": "Piraté"}),
 ]
 
@@ -110,6 +121,7 @@ def _state() -> list[Any]:
         sorted(Place.objects.values_list("pk", "name", "status")),
         sorted(PlacePhoto.objects.values_list("pk", "place_id")),
         sorted(PlaceProposal.objects.values_list("pk", "status", "message")),
+        sorted(UsefulContact.objects.values_list("pk", "name", "phone")),
     ]
 
 
@@ -125,6 +137,9 @@ def targets(marc, charlie, joined_marciac, alencon, orne_portal, agenda_module) 
         PlacePhoto.objects.create(place=place, image="places/halle.jpg", alt="La halle")
         PlaceProposal.objects.create(
             commune=territory, proposer=admin, data={"name": "Épicerie", "categories": ["shop"]}
+        )
+        UsefulContact.objects.create(
+            territory=territory, theme=ContactTheme.EAU, name=f"Eau de {territory.name}", phone="+33562090000"
         )
     return [(joined_marciac, GERS_HOST), (alencon, GERS_HOST), (alencon, ORNE_HOST)]
 
