@@ -168,7 +168,7 @@ def _check_moderator(actor: Any, proposal: PlaceProposal) -> None:
 
 def _pending(proposal: PlaceProposal) -> PlaceProposal:
     # Locks the proposal so two moderators deciding at once make one decision.
-    locked = PlaceProposal.objects.select_for_update().select_related("commune", "place").get(pk=proposal.pk)
+    locked = PlaceProposal.objects.select_for_update(of=("self",)).select_related("commune", "place").get(pk=proposal.pk)
     if locked.status != ProposalStatus.PENDING:
         raise ProposalRefused(_("Cette proposition a déjà été traitée."))
     return locked
