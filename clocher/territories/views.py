@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.text import compress_string
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -46,6 +47,7 @@ def _card_context(territory: Territory) -> dict[str, Any]:
 # Anonymous visitors of one commune all see the same home page: it is kept this long, so a burst of
 # visitors costs one rendering. Short enough that an urgent alert shows within the minute.
 HOME_CACHE_SECONDS = 15
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # An INSEE commune code: five characters, digits or 2A/2B for Corsica.
 INSEE_CODE = re.compile(r"(?:\d{2}|2[AB])\d{3}")
 
@@ -70,8 +72,8 @@ def _shared_home_cache_key(request: PortalRequest) -> str | None:
 @require_GET
 def home(request: PortalRequest) -> HttpResponse:
     cache_key = _shared_home_cache_key(request)
-    if cache_key is not None and (page := cache.get(cache_key)) is not None:
-        return HttpResponse(page)
+    if cache_key is not None and (kept := cache.get(cache_key)) is not None:
+        return _kept_page(request, kept)
     territory = current_territory(request, request.portal)
     modules = modules_for(request, territory)
     items = feed_for(request.portal, territories_for(request, territory), FEED_LIMIT, modules=modules)
@@ -84,7 +86,19 @@ def home(request: PortalRequest) -> HttpResponse:
     }
     response = render(request, "territories/home.html", context)
     if cache_key is not None:
-        cache.set(cache_key, response.content, HOME_CACHE_SECONDS)
+        # Kept compressed too, so GZipMiddleware does not compress the same page on every request.
+        kept = {"html": response.content, "gzip": compress_string(response.content)}
+        cache.set(cache_key, kept, HOME_CACHE_SECONDS)
+    return response
+
+
+def _kept_page(request: PortalRequest, kept: dict[str, bytes]) -> HttpResponse:
+    if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        response = HttpResponse(kept["gzip"])
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(kept["html"])
+    patch_vary_headers(response, ["Accept-Encoding"])
     return response
 
 

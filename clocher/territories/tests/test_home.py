@@ -230,3 +230,17 @@ def test_staff_find_the_staff_interface_in_the_header(gers_client, bob, resident
     assert 'href="/gestion/"' not in gers_client.get("/").content.decode()
     gers_client.force_login(bob)
     assert 'href="/gestion/"' in gers_client.get("/").content.decode()
+
+
+def test_a_kept_page_is_served_compressed_to_browsers_that_accept_it(gers_client, auch):
+    import gzip
+
+    gers_client.cookies["commune"] = "32013"
+    fresh = gers_client.get("/", headers={"Accept-Encoding": "gzip"})
+    kept = gers_client.get("/", headers={"Accept-Encoding": "gzip, br"})
+    assert kept["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in kept["Vary"]
+    assert gzip.decompress(kept.content) == gzip.decompress(fresh.content)
+    plain = gers_client.get("/")
+    assert not plain.has_header("Content-Encoding")
+    assert plain.content == gzip.decompress(kept.content)
