@@ -32,7 +32,7 @@ from clocher.territories.http import PortalRequest
 from clocher.territories.models import Role, Territory
 from clocher.territories.services import EDIT_ROLES
 
-from .views import _access, _page, staff_view
+from .views import _access, _page, _report, staff_view
 
 PLACES_PAGE_SIZE = 50
 MODERATION_ROLES = (Role.ADMIN, Role.MODERATOR)
@@ -104,12 +104,8 @@ def place_publish(request: PortalRequest, territory_id: int, place_id: int) -> H
     territory = _access(request, territory_id, EDIT_ROLES)
     place = _place_of(territory, place_id)
     if request.method == "POST":
-        try:
-            publish_place(request.user, place)
-        except PlaceRejected as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("« %(name)s » est publié.") % {"name": place.name})
+        _report(request, lambda: publish_place(request.user, place),
+                _("« %(name)s » est publié.") % {"name": place.name})
         return redirect("backoffice:place_edit", territory_id=territory.pk, place_id=place.pk)
     return _confirm(request, territory, place,
                     _("Publier « %(name)s » ?") % {"name": place.name}, _("Publier"), danger=False)
@@ -120,13 +116,8 @@ def place_archive(request: PortalRequest, territory_id: int, place_id: int) -> H
     territory = _access(request, territory_id, EDIT_ROLES)
     place = _place_of(territory, place_id)
     if request.method == "POST":
-        try:
-            archive_place(request.user, place)
-        except PlaceRejected as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("« %(name)s » est archivé : il n'apparaît plus sur le portail.")
-                             % {"name": place.name})
+        _report(request, lambda: archive_place(request.user, place),
+                _("« %(name)s » est archivé : il n'apparaît plus sur le portail.") % {"name": place.name})
         return redirect("backoffice:places", territory_id=territory.pk)
     return _confirm(request, territory, place,
                     _("Archiver « %(name)s » ?") % {"name": place.name}, _("Archiver le lieu"),
@@ -162,12 +153,7 @@ def place_photo_remove(request: PortalRequest, territory_id: int, place_id: int,
     if photo is None:
         raise Http404(_("Photo introuvable."))
     if request.method == "POST":
-        try:
-            remove_place_photo(request.user, photo)
-        except PlaceRejected as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("La photo est retirée."))
+        _report(request, lambda: remove_place_photo(request.user, photo), _("La photo est retirée."))
         return redirect("backoffice:place_edit", territory_id=territory.pk, place_id=place.pk)
     return _confirm(request, territory, place, _("Retirer la photo « %(alt)s » ?") % {"alt": photo.alt},
                     _("Retirer la photo"))

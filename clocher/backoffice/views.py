@@ -85,6 +85,17 @@ def _page(request: PortalRequest, template: str, territory: Territory, **context
     })
 
 
+def _report(request: PortalRequest, action: Callable[[], object], success: str) -> bool:
+    """Runs a staff service and tells the person how it went: its refusal, or `success`."""
+    try:
+        action()
+    except ActionRefused as exc:
+        messages.error(request, str(exc))
+        return False
+    messages.success(request, success)
+    return True
+
+
 @staff_view
 def dashboard(request: PortalRequest) -> HttpResponse:
     territories = list(staff_territories(request.user, request.portal))
@@ -210,12 +221,8 @@ def revoke(request: PortalRequest, territory_id: int, invitation_id: int) -> Htt
     if invitation is None:
         raise Http404(_("Invitation introuvable."))
     if request.method == "POST":
-        try:
-            revoke_invitation(request.user, invitation)
-        except ActionRefused as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("L'invitation de %(email)s est annulée.") % {"email": invitation.email})
+        _report(request, lambda: revoke_invitation(request.user, invitation),
+                _("L'invitation de %(email)s est annulée.") % {"email": invitation.email})
         return redirect("backoffice:staff", territory_id=territory.pk)
     return _page(request, "backoffice/confirm.html", territory,
                  question=_("Annuler l'invitation envoyée à %(email)s ?") % {"email": invitation.email},
@@ -229,12 +236,7 @@ def remove_role(request: PortalRequest, territory_id: int, role_id: int) -> Http
     if staff_role is None:
         raise Http404(_("Rôle introuvable."))
     if request.method == "POST":
-        try:
-            remove_staff_role(request.user, staff_role)
-        except ActionRefused as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Le rôle est retiré."))
+        _report(request, lambda: remove_staff_role(request.user, staff_role), _("Le rôle est retiré."))
         if staff_role.user_id == request.user.pk and Role.ADMIN not in roles_of(request.user, territory):
             # Someone who removed their own admin role can no longer see the team page.
             return redirect("backoffice:dashboard")
