@@ -28,11 +28,24 @@ class FeedItem:
     territory_name: str = ""
     summary: str = ""
     urgent: bool = False
+    # What kind of item it is, in words ("Travaux", "Événement"), and when it happens for what
+    # has a date of its own (an event's next date), already formatted for the reader.
+    kind: str = ""
+    when: str = ""
+    image_url: str = ""
+    image_alt: str = ""
+    # Alerts: "info", "warning" or "danger".
+    severity: str = ""
 
 
 # A feed function receives the territories a resident cares about (their commune and its ancestors,
-# as territories.Territory objects) and a maximum count; it returns its newest items.
-FeedFunction = Callable[[Sequence[Any], int], Sequence[FeedItem]]
+# as territories.Territory objects), a maximum count, and `before`: None for the first page, else the
+# `published_at` of the last item already shown. It returns, newest first, at most `limit` of its
+# items published strictly before `before`, in a number of queries that does not grow with `limit`.
+FeedFunction = Callable[[Sequence[Any], int, "datetime.datetime | None"], Sequence[FeedItem]]
+# A banner function receives the same territories and returns what must stay above the feed until
+# it ends (urgent alerts), most severe first. It is never paginated.
+BannerFunction = Callable[[Sequence[Any]], Sequence[FeedItem]]
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,7 @@ class Module:
     resident_url_name: str | None = None
     staff_url_name: str | None = None
     feed: FeedFunction | None = None
+    banner: BannerFunction | None = None
     enabled_by_default: bool = True
     order: int = 100
     # URL namespaces whose pages belong to this module, so they answer 404 where it is off.

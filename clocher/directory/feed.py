@@ -111,13 +111,16 @@ def _next_markets(
     return items
 
 
-def near_you(territories: Sequence[Any], count: int) -> list[FeedItem]:
+def near_you(
+    territories: Sequence[Any], count: int, before: datetime.datetime | None = None
+) -> list[FeedItem]:
     """Feed function of the directory module (clocher.core.modules.FeedFunction).
 
     `territories[0]` is the resident's commune; nothing is contributed for a territory that is not
-    a commune (a visitor who chose none).
+    a commune (a visitor who chose none). "Near you" is about now: it shows on the first page of the
+    feed only, never on the pages "load more" brings.
     """
-    if not territories or count <= 0:
+    if not territories or count <= 0 or before is not None:
         return []
     commune = territories[0]
     if getattr(commune, "kind", None) != TerritoryKind.COMMUNE:

@@ -118,7 +118,7 @@ def feed_for(
         if module.feed is None:
             continue
         try:
-            items.extend(module.feed(list(territories), limit))
+            items.extend(module.feed(list(territories), limit, None))
         except Exception:
             # One faulty module must not take the whole home page down for every resident; the
             # error still reaches the logs (and the error tracker) with its traceback.

@@ -17,7 +17,7 @@ def news_module():
     """A module whose feed repeats back which territories it was asked about."""
     calls = []
 
-    def feed(territories, limit):
+    def feed(territories, limit, before=None):
         calls.append([t.code for t in territories])
         return [
             FeedItem(title=f"Nouvelle de {t.name}", url=f"/n/{t.code}/", published_at=_at(i),
@@ -98,7 +98,7 @@ def test_a_residents_feed_includes_the_communes_they_follow(gers_client, residen
 
 
 def test_urgent_items_come_first_then_the_newest(gers_portal, auch):
-    def feed(territories, limit):
+    def feed(territories, limit, before=None):
         return [
             FeedItem(title="vieux", url="/a/", published_at=_at(5), module="a"),
             FeedItem(title="neuf", url="/b/", published_at=_at(1), module="a"),
@@ -114,7 +114,7 @@ def test_urgent_items_come_first_then_the_newest(gers_portal, auch):
 
 
 def test_a_failing_module_does_not_break_the_home_page(gers_client, auch, news_module):
-    def broken(territories, limit):
+    def broken(territories, limit, before=None):
         raise RuntimeError("boom")
 
     registry.register(Module(name="essai-broken", label="Cassé", icon="x", feed=broken))

@@ -33,7 +33,7 @@ urlpatterns = [
 pytestmark = pytest.mark.urls(__name__)
 
 
-def essai_feed(territories, limit):
+def essai_feed(territories, limit, before=None):
     return [
         FeedItem(title=f"Essai à {territories[0].name}", url="/essai/", module="essai",
                  published_at=timezone.now() - datetime.timedelta(hours=1))
