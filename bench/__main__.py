@@ -249,6 +249,14 @@ class Bench:
         with self.measuring(("directory", "-", "-")):
             directory.run(self, _bbox)
 
+    # e. The agenda: 50,000 events, 500,000 occurrences, this weekend near me, the home feed ---
+
+    def agenda_events(self) -> None:
+        from bench import agenda
+
+        with self.measuring(("agenda", "-", "-")):
+            agenda.run(self)
+
     # Report --------------------------------------------------------------------------------
 
     def report(self, database: str) -> int:
@@ -371,6 +379,7 @@ def main() -> int:
     print(f"Clocher bench: {database}")
     steps: list[Callable[[], None]] = [
         bench.territories_import, bench.point_lookups, bench.requests_per_second, bench.directory_places,
+        bench.agenda_events,
     ]
     for step in steps:
         print(f"- {step.__name__.replace('_', ' ')}")

@@ -5,6 +5,8 @@ Each domain keeps its endpoints in a router of its own module (clocher/api/<doma
 
 from ninja import NinjaAPI
 
+from .events import router as events_router
+from .news import router as news_router
 from .places import router as places_router
 from .territories import router as territories_router
 
@@ -17,3 +19,5 @@ api = NinjaAPI(
 
 api.add_router("/territories", territories_router)
 api.add_router("", places_router)
+api.add_router("", events_router)
+api.add_router("", news_router)

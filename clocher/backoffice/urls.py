@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import contacts, places, views
+from . import contacts, events, news, organisations, places, sources, views
 
 app_name = "backoffice"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -36,3 +36,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:territory_id>/propositions/", places.proposal_list, name="proposals"),
     path("<int:territory_id>/propositions/<int:proposal_id>/", places.proposal_detail, name="proposal"),
 ]
+# Each staff area keeps its own routes in its module.
+urlpatterns += events.urlpatterns + news.urlpatterns + organisations.urlpatterns + sources.urlpatterns

@@ -1,0 +1,5 @@
+"""API v1: events (filled in by the work on issue 5)."""
+
+from ninja import Router
+
+router = Router(tags=["events"])

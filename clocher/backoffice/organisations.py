@@ -1,0 +1,5 @@
+"""Staff pages: organisations (filled in by the work on issue 5)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
