@@ -1,8 +1,8 @@
 """Shared test personas.
 
 Two portals, as healthchecks does with its projects: the Gers (Alice, admin of Auch; Bob, editor of
-Auch; Dora, admin of the Gers département) and the Orne (Charlie, admin of Alençon), who must never
-see each other's data. Marciac is Auch's sibling commune in the Gers: a role on Auch grants nothing
+Auch; Dora, admin of the Gers département; Mona, moderator of Auch; Erin, manager of the Foyer rural
+d'Auch association) and the Orne (Charlie, admin of Alençon), who must never see each other's data. Marciac is Auch's sibling commune in the Gers: a role on Auch grants nothing
 there.
 """
 
@@ -225,6 +225,36 @@ def charlie(alencon: Territory) -> User:
 @pytest.fixture
 def resident(auch: Territory) -> User:
     return make_user("resident@example.org", home_commune=auch)
+
+
+@pytest.fixture
+def mona(auch: Territory) -> User:
+    """The moderator of Auch: she accepts or refuses what associations propose there."""
+    user = make_user("mona@example.org", display_name="Mona")
+    grant(user, auch, Role.MODERATOR)
+    return user
+
+
+@pytest.fixture
+def foyer_rural(auch: Territory) -> Any:
+    """An association registered by Auch and acting in Auch."""
+    from clocher.organisations.models import Organisation
+
+    organisation = Organisation.objects.create(
+        name="Foyer rural d'Auch", territory=auch, email="foyer@example.org"
+    )
+    organisation.communes.add(auch)
+    return organisation
+
+
+@pytest.fixture
+def erin(foyer_rural: Any) -> User:
+    """A member of the Foyer rural d'Auch, who proposes its events and news."""
+    from clocher.organisations.models import MemberRole, Membership
+
+    user = make_user("erin@example.org", display_name="Erin")
+    Membership.objects.create(organisation=foyer_rural, user=user, role=MemberRole.MANAGER)
+    return user
 
 
 @pytest.fixture
