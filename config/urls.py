@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", include("clocher.api.urls")),
     path("", include("clocher.directory.urls")),
     path("", include("clocher.agenda.urls")),
+    path("", include("clocher.agenda.proposal_urls")),
     path("", include("clocher.news.urls")),
     path("", include("clocher.organisations.urls")),
     path("langue/", switch_language, name="switch_language"),
