@@ -7,8 +7,10 @@ module shows up on the home page by registering itself.
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
@@ -98,19 +100,29 @@ def _dedupe(territories: Iterable[Territory]) -> list[Territory]:
     return unique
 
 
-def feed_for(
+@dataclass(frozen=True)
+class FeedPage:
+    """One page of a resident's feed, and where the next one starts (None when there is none)."""
+
+    items: list[FeedItem]
+    next_before: datetime.datetime | None
+
+
+def feed_page(
     portal: Portal,
     territories: Sequence[Territory],
     limit: int = 20,
+    before: datetime.datetime | None = None,
     modules: Sequence[Module] | None = None,
-) -> list[FeedItem]:
-    """The newest items the enabled modules publish for these territories, urgent ones first.
+) -> FeedPage:
+    """The newest items the enabled modules publish for these territories, older than `before`.
 
     `territories[0]` is the resident's own territory: the modules it has on are the ones asked,
-    unless `modules` is given (the caller often has them already).
+    unless `modules` is given (the caller often has them already). Each module is asked for one
+    item more than the page holds, which tells whether a next page exists without counting.
     """
-    if not territories:
-        return []
+    if not territories or limit <= 0:
+        return FeedPage([], None)
     if modules is None:
         modules = enabled_modules(portal, territories[0])
     items: list[FeedItem] = []
@@ -118,14 +130,48 @@ def feed_for(
         if module.feed is None:
             continue
         try:
-            items.extend(module.feed(list(territories), limit, None))
+            items.extend(module.feed(list(territories), limit + 1, before))
         except Exception:
             # One faulty module must not take the whole home page down for every resident; the
             # error still reaches the logs (and the error tracker) with its traceback.
             logger.exception("The %s module failed to build its feed.", module.name)
+    if before is not None:
+        # A module that ignores the cursor must not repeat what the previous page showed.
+        items = [item for item in items if item.published_at < before]
     items.sort(key=lambda item: item.published_at, reverse=True)
     items.sort(key=lambda item: not item.urgent)
-    return items[:limit]
+    page = items[:limit]
+    next_before = page[-1].published_at if len(items) > limit and page else None
+    return FeedPage(page, next_before)
+
+
+def feed_for(
+    portal: Portal,
+    territories: Sequence[Territory],
+    limit: int = 20,
+    modules: Sequence[Module] | None = None,
+) -> list[FeedItem]:
+    """The first page of the feed (see feed_page)."""
+    return feed_page(portal, territories, limit, None, modules).items
+
+
+def banner_for(
+    portal: Portal, territories: Sequence[Territory], modules: Sequence[Module] | None = None
+) -> list[FeedItem]:
+    """What stays above the feed until it ends (urgent alerts), from the modules that have some."""
+    if not territories:
+        return []
+    if modules is None:
+        modules = enabled_modules(portal, territories[0])
+    items: list[FeedItem] = []
+    for module in modules:
+        if module.banner is None:
+            continue
+        try:
+            items.extend(module.banner(list(territories)))
+        except Exception:
+            logger.exception("The %s module failed to build its banner.", module.name)
+    return items
 
 
 def module_links(modules: list[Module], commune: Territory) -> list[dict[str, Any]]:

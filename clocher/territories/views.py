@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
@@ -21,9 +22,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .home import (
     COMMUNE_COOKIE,
+    banner_for,
     chosen_commune,
     current_territory,
-    feed_for,
+    feed_page,
     module_links,
     modules_for,
     territories_for,
@@ -69,21 +71,54 @@ def _shared_home_cache_key(request: PortalRequest) -> str | None:
     return f"clocher:home:{request.portal.pk}:{code}:{get_language()}"
 
 
+def _feed_cursor(request: PortalRequest) -> datetime.datetime | None:
+    """The `avant` parameter of "load more": the publication time of the last item shown."""
+    raw = request.GET.get("avant")
+    if raw is None:
+        return None
+    try:
+        before = datetime.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise BadFeedCursor from None
+    if before.tzinfo is None:
+        raise BadFeedCursor
+    return before
+
+
+class BadFeedCursor(Exception):
+    pass
+
+
 @require_GET
 def home(request: PortalRequest) -> HttpResponse:
-    cache_key = _shared_home_cache_key(request)
+    """The resident's home: the alerts in force, then what their territories publish, newest first.
+
+    "Load more" asks for the same page with `avant=` (the time of the last item shown): htmx gets
+    the next items only, a browser without JavaScript the whole page.
+    """
+    try:
+        before = _feed_cursor(request)
+    except BadFeedCursor:
+        return render(request, "400.html", status=400)
+    cache_key = _shared_home_cache_key(request) if not request.GET else None
     if cache_key is not None and (kept := cache.get(cache_key)) is not None:
         return _kept_page(request, kept)
     territory = current_territory(request, request.portal)
     modules = modules_for(request, territory)
-    items = feed_for(request.portal, territories_for(request, territory), FEED_LIMIT, modules=modules)
+    territories = territories_for(request, territory)
+    page = feed_page(request.portal, territories, FEED_LIMIT, before, modules=modules)
     context = {
         **_card_context(territory),
         "has_chosen": chosen_commune(request) is not None,
-        "items": items,
+        "items": page.items,
+        "next_before": page.next_before,
+        "is_next_page": before is not None,
+        "banner": banner_for(request.portal, territories, modules) if before is None else [],
         "feed_modules": [m for m in modules if m.feed is not None],
         "links": module_links(modules, territory),
     }
+    if before is not None and request.headers.get("HX-Request"):
+        return render(request, "territories/home.html#feed-items", context)
     response = render(request, "territories/home.html", context)
     if cache_key is not None:
         # Kept compressed too, so GZipMiddleware does not compress the same page on every request.
