@@ -101,21 +101,53 @@
     if (fit && markers.length) { map.fitBounds(cluster.getBounds()); }
   }
 
+  // A portal with more places than one answer holds: the server says so, and the map then asks
+  // for the box it shows each time it stops moving, instead of keeping one list per category.
+  var byView = false;
+  var pending = null;
+
+  function viewBox() {
+    var b = map.getBounds();
+    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (n) { return n.toFixed(5); }).join(",");
+  }
+
   function load(category, fit) {
-    if (loaded[category]) { show(loaded[category], fit); return; }
+    if (!byView && loaded[category]) { show(loaded[category], fit); return; }
     say(data(box, "msg-loading"));
-    var url = data(box, "markers-url") + (category ? "?category=" + encodeURIComponent(category) : "");
-    fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+    var params = [];
+    if (category) { params.push("category=" + encodeURIComponent(category)); }
+    if (byView) { params.push("bbox=" + viewBox()); }
+    var url = data(box, "markers-url") + (params.length ? "?" + params.join("&") : "");
+    if (pending && pending.abort) { pending.abort(); }
+    pending = window.AbortController ? new AbortController() : null;
+    fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin", signal: pending ? pending.signal : undefined })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
-        return response.json();
+        var truncated = response.headers.get("X-Markers-Truncated") === "1";
+        return response.json().then(function (rows) { return { rows: rows, truncated: truncated }; });
       })
-      .then(function (rows) {
-        loaded[category] = toMarkers(rows);
-        show(loaded[category], fit);
+      .then(function (answer) {
+        var markers = toMarkers(answer.rows);
+        if (answer.truncated && !byView) {
+          // Too many for one answer: from now on, ask for what the map shows.
+          byView = true;
+          if (fit && markers.length) { show(markers, true); }
+          load(category, false);
+          return;
+        }
+        if (!byView) { loaded[category] = markers; }
+        show(markers, fit);
+        if (answer.truncated) { say(data(box, "msg-zoom")); }
       })
-      .catch(function () { say(data(box, "msg-failed")); });
+      .catch(function (error) { if (!error || error.name !== "AbortError") { say(data(box, "msg-failed")); } });
   }
+
+  var moved = null;
+  map.on("moveend", function () {
+    if (!byView) { return; }
+    window.clearTimeout(moved);
+    moved = window.setTimeout(function () { load(select ? select.value : "", false); }, 300);
+  });
 
   load(select ? select.value : "", !placed);
   if (select) { select.addEventListener("change", function () { load(select.value, false); }); }

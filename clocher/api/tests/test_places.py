@@ -241,3 +241,13 @@ def test_places_of_a_commune_that_turned_the_directory_off_are_in_no_list_nor_on
     assert places["jazz"].pk not in marker_ids
     assert places["cafe"].pk in marker_ids
     assert gers_client.get(f"/api/v1/places/{places['jazz'].pk}").status_code == 404
+
+
+def test_the_markers_are_capped_and_say_so(gers_client, places, monkeypatch):
+    monkeypatch.setattr("clocher.api.places.MARKERS_MAX", 3)
+    response = gers_client.get("/api/v1/places/markers")
+    assert len(response.json()) == 3
+    assert response["X-Markers-Truncated"] == "1"
+    in_marciac = gers_client.get("/api/v1/places/markers?bbox=0.1,43.5,0.2,43.6")
+    assert len(in_marciac.json()) == 1
+    assert "X-Markers-Truncated" not in in_marciac
