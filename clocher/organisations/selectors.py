@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from clocher.territories.models import Portal, Territory
+from clocher.territories.models import Portal, Territory, TerritoryKind
 from clocher.territories.selectors import territories_of_portal
 
 from .models import MemberRole, Membership, Organisation, OrganisationStatus
@@ -66,3 +66,75 @@ def access_public_organisation(portal: Portal, pk: int) -> Organisation:
 def communes_of(organisation: Organisation) -> QuerySet[Territory]:
     """Where its members may propose content: the communes it acts in."""
     return organisation.communes.filter(is_active=True).order_by("name")
+
+
+def memberships_of(user: Any, portal: Portal) -> QuerySet[Membership]:
+    """Every membership of this person in the portal, whatever the organisation's state: a pending
+    or refused request shows there with the moderator's message."""
+    if user is None or not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(
+        user=user, organisation__territory__in=territories_of_portal(portal)
+    ).select_related("organisation", "organisation__territory").order_by("organisation__name", "pk")
+
+
+def access_my_organisation(user: Any, portal: Portal, pk: int) -> tuple[Organisation, Membership]:
+    """An organisation this person belongs to in this portal, whatever its state, with their
+    membership; 404 otherwise."""
+    membership = memberships_of(user, portal).filter(organisation_id=pk).first()
+    if membership is None:
+        raise Http404
+    return membership.organisation, membership
+
+
+def members_of(organisation: Organisation) -> QuerySet[Membership]:
+    """Its members, managers first."""
+    return Membership.objects.filter(organisation=organisation).select_related("user").order_by(
+        "role", "user__email", "pk"
+    )
+
+
+def organisations_of_territory(territory: Territory, status: str | None = None) -> QuerySet[Organisation]:
+    """The organisations this territory registered or moderates (staff lists), requests first."""
+    organisations = Organisation.objects.filter(territory=territory)
+    if status:
+        organisations = organisations.filter(status=status)
+    return organisations.order_by("name", "pk")
+
+
+def access_territory_organisation(territory: Territory, pk: int) -> Organisation:
+    """An organisation of this territory (staff pages); another territory's is a 404."""
+    try:
+        return Organisation.objects.select_related("territory").get(pk=pk, territory=territory)
+    except Organisation.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+def search_public_organisations(
+    portal: Portal, *, q: str = "", commune: Territory | None = None, kind: str = ""
+) -> QuerySet[Organisation]:
+    """The portal's active organisations matching a name, a commune they act in and a kind."""
+    organisations = public_organisations(portal)
+    if q:
+        organisations = organisations.filter(name__icontains=q)
+    if commune is not None:
+        organisations = organisations.filter(communes=commune)
+    if kind:
+        organisations = organisations.filter(kind=kind)
+    return organisations.distinct().order_by("name", "pk")
+
+
+def public_communes(portal: Portal) -> QuerySet[Territory]:
+    """The communes where at least one of the portal's active organisations acts (list filter)."""
+    return Territory.objects.filter(
+        pk__in=public_organisations(portal).values("communes")
+    ).order_by("name", "pk")
+
+
+def communes_within(territory: Territory) -> QuerySet[Territory]:
+    """The active communes of a territory (itself when it is a commune), for the communes field."""
+    field = {
+        str(TerritoryKind.REGION): "region", TerritoryKind.DEPARTEMENT: "departement", TerritoryKind.EPCI: "epci",
+    }.get(territory.kind)
+    scope = Q(pk=territory.pk) if field is None else Q(**{field: territory})
+    return Territory.objects.filter(scope, kind=TerritoryKind.COMMUNE, is_active=True).order_by("search_name", "name")
