@@ -375,10 +375,7 @@ def import_object(
                 % {"commune": commune.name, "territory": publisher.name},
             )
             return
-    store_event(
-        report, where, parsed, territory=publisher, source=source, organisation=organisation,
-        commune=commune,
-    )
+    store_event(report, where, parsed, territory=publisher, source=source, organisation=organisation)
 
 
 def import_datatourisme_events(

@@ -41,6 +41,7 @@ from clocher.territories.lookup import commune_at
 from clocher.territories.models import Territory
 
 from ..models import EventStatus
+from ..services import EventRejected, upsert_imported_event
 from ..taxonomy import CATEGORIES
 
 SOURCE = "openagenda"
@@ -283,7 +284,8 @@ def _registration(obj: Mapping[str, Any]) -> tuple[str, list[str]]:
     """The first registration link, and the other ways to register (phone, e-mail) as text."""
     link = ""
     others: list[str] = []
-    for item in obj.get("registration") or []:
+    raw = obj.get("registration")
+    for item in raw if isinstance(raw, list) else [raw]:
         if isinstance(item, dict):
             kind, value = item.get("type"), item.get("value")
         else:
@@ -424,21 +426,16 @@ def store_event(
     territory: Territory,
     source: str,
     organisation: Organisation | None = None,
-    commune: Territory | None = None,
 ) -> str | None:
-    """Upserts one parsed event and counts the outcome; returns it, or None when rejected."""
-    from ..services import EventRejected, upsert_imported_event
-
+    """Upserts one parsed event and counts the outcome; returns it, or None when rejected. The
+    service finds the commune from the coordinates, as for an event written by staff."""
     for warning in parsed.warnings:
         report.warn(where, warning)
     report.seen.add(parsed.external_id)
-    data = dict(parsed.data)
-    if commune is not None:
-        data["commune"] = commune
     try:
         with transaction.atomic():
             _event, outcome = upsert_imported_event(
-                territory, data, parsed.categories, source=source, external_id=parsed.external_id,
+                territory, parsed.data, parsed.categories, source=source, external_id=parsed.external_id,
                 ical=parsed.ical, organisation=organisation,
             )
     except EventRejected as error:
@@ -535,9 +532,6 @@ def import_openagenda(
                     # Still listed by the source: not a disappearance.
                     report.seen.add(str(uid).strip()[:255])
                 continue
-            store_event(
-                report, where, parsed, territory=territory, source=source, organisation=organisation,
-                commune=commune_of(parsed),
-            )
+            store_event(report, where, parsed, territory=territory, source=source, organisation=organisation)
     return report
 
