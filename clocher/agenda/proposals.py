@@ -1,0 +1,190 @@
+"""Events that organisations propose to their communes.
+
+A member of an active organisation proposes an event to one of the communes it acts in; the event
+is a draft of that commune, pending review, with the organisation as organiser. The commune's
+moderator accepts it (it is then published) or refuses it with a message. A refused proposal can
+be corrected and sent again: that makes a new proposal, and the refused one stays as it was
+decided. What a person may propose comes from their membership, checked here; the services
+(clocher.agenda.services) write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clocher.organisations.models import Organisation, ReviewStatus
+from clocher.organisations.selectors import communes_of, organisations_of
+from clocher.territories.images import ProcessedImage
+from clocher.territories.models import Portal, Territory
+from clocher.territories.selectors import is_in_portal, territories_of_portal
+from clocher.territories.services import ActionRefused
+
+from . import services
+from .models import Event
+from .taxonomy import category_label
+
+PROPOSALS_PER_DAY = 10
+
+
+class ProposalRefused(ActionRefused):
+    """A proposal the rules refuse; str(exc) is a French sentence, `field` the form field concerned."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# Reads
+
+def proposing_organisations(user: Any, portal: Portal) -> QuerySet[Organisation]:
+    """The active organisations of this portal the person speaks for."""
+    return organisations_of(user, portal)
+
+
+def proposal_communes(user: Any, portal: Portal) -> QuerySet[Territory]:
+    """The communes of the portal where at least one of the person's organisations acts."""
+    organisations = proposing_organisations(user, portal)
+    return Territory.objects.filter(
+        pk__in=Organisation.communes.through.objects.filter(
+            organisation__in=organisations
+        ).values("territory_id"),
+        is_active=True,
+    ).filter(pk__in=territories_of_portal(portal).values("pk")).order_by("name", "pk")
+
+
+def proposals_of(user: Any, portal: Portal) -> QuerySet[Event]:
+    """What the person's organisations proposed in this portal, newest first, whoever wrote it."""
+    return Event.objects.filter(
+        organisation__in=proposing_organisations(user, portal),
+    ).exclude(review_status=ReviewStatus.NONE).select_related(
+        "organisation", "territory", "author", "reviewed_by",
+    ).order_by("-created_at", "-pk")
+
+
+def access_proposal(user: Any, portal: Portal, pk: int) -> Event:
+    """One of the person's organisations' proposals, else 404 (another portal's, another
+    organisation's, or an event that was never proposed)."""
+    event = proposals_of(user, portal).filter(pk=pk).first()
+    if event is None:
+        raise Http404(_("Proposition introuvable."))
+    return event
+
+
+def proposals_left_today(user: Any) -> int:
+    return max(0, PROPOSALS_PER_DAY - int(cache.get(_rate_key(user), 0)))
+
+
+# Writes
+
+def _rate_key(user: Any) -> str:
+    return f"clocher:event-proposals:{user.pk}:{timezone.now():%Y%m%d}"
+
+
+def _count_one(user: Any) -> None:
+    key = _rate_key(user)
+    cache.add(key, 0, timeout=86400)
+    try:
+        cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.set(key, 1, timeout=86400)
+
+
+def propose_event(
+    user: Any, portal: Portal, organisation: Organisation, commune: Territory, data: dict[str, Any],
+    categories: list[str], *, image: ProcessedImage | None = None,
+) -> Event:
+    """Sends an event to `commune`'s moderators in the name of `organisation`.
+
+    Refuses someone who is not a member of the organisation (or an organisation that is not
+    active or not in this portal), a commune the organisation does not act in or outside the
+    portal, more than PROPOSALS_PER_DAY proposals a day by the same person, and what the agenda's
+    rules refuse (services.EventRejected, passed on as it is so forms show it on its field).
+    Schedules nothing itself: create_proposed_event does what the agenda does for a new event.
+    """
+    if not proposing_organisations(user, portal).filter(pk=organisation.pk).exists():
+        raise ProposalRefused(_("Vous ne faites pas partie de cette association."), "organisation")
+    if not is_in_portal(portal, commune) or not communes_of(organisation).filter(pk=commune.pk).exists():
+        raise ProposalRefused(
+            _("%(organisation)s n'agit pas à %(commune)s : choisissez une de ses communes.")
+            % {"organisation": organisation.name, "commune": commune.name},
+            "commune",
+        )
+    if proposals_left_today(user) <= 0:
+        raise ProposalRefused(
+            _("Vous avez fait %(count)d propositions aujourd'hui : réessayez demain.")
+            % {"count": PROPOSALS_PER_DAY}
+        )
+    event = services.create_proposed_event(user, commune, organisation, data, categories, image=image)
+    _count_one(user)
+    return event
+
+
+def can_correct(event: Event) -> bool:
+    """A proposal its organisation may still change: waiting, or refused (then sent again)."""
+    return event.review_status in (ReviewStatus.PENDING, ReviewStatus.REFUSED)
+
+
+def correct_proposal(
+    user: Any, portal: Portal, event: Event, data: dict[str, Any], categories: list[str],
+    *, image: ProcessedImage | None | services._Keep = services.KEEP_IMAGE,
+) -> Event:
+    """Saves a corrected proposal and puts it back in the commune's moderation queue.
+
+    Refuses someone who does not speak for the proposing organisation (or whose organisation is
+    no longer active), a proposal already accepted (staff edit it from then on), more than
+    PROPOSALS_PER_DAY proposals and corrections a day, and what the agenda's rules refuse.
+    """
+    if not proposals_of(user, portal).filter(pk=event.pk).exists():
+        raise ProposalRefused(_("Vous ne faites pas partie de cette association."))
+    if not can_correct(event):
+        raise ProposalRefused(_("Cette proposition a déjà été acceptée : la commune la gère désormais."))
+    if proposals_left_today(user) <= 0:
+        raise ProposalRefused(
+            _("Vous avez fait %(count)d propositions aujourd'hui : réessayez demain.")
+            % {"count": PROPOSALS_PER_DAY}
+        )
+    event = services.update_proposed_event(user, event, data, categories, image=image)
+    _count_one(user)
+    return event
+
+
+def summary_rows(event: Event) -> list[tuple[str, str]]:
+    """The event as (French label, value) rows, for the moderator and the proposer to read."""
+    from .forms import describe_when
+
+    rows: list[tuple[str, str]] = [
+        (_("Quand"), describe_when(event)),
+        (_("Catégories"), ", ".join(category_label(link.category) for link in event.categories.all())),
+    ]
+    where = ", ".join(
+        part for part in (
+            event.place.name if event.place is not None else event.location_name, event.address,
+            event.commune.name if event.commune is not None else "",
+        ) if part
+    )
+    if where:
+        rows.append((_("Où"), where))
+    if event.is_free is not None or event.price:
+        free = {True: _("Gratuit"), False: _("Payant"), None: ""}[event.is_free]
+        rows.append((_("Tarifs"), " · ".join(part for part in (free, event.price) if part)))
+    if event.booking_url:
+        rows.append((_("Réservation"), event.booking_url))
+    labels = {
+        "wheelchair": _("Fauteuil roulant"), "hearing": _("Handicap auditif"), "sight": _("Handicap visuel"),
+        "mental": _("Handicap mental"),
+    }
+    access = [
+        f"{label} : {getattr(event, f'get_{name}_display')()}"
+        for name, label in labels.items() if getattr(event, name)
+    ]
+    if event.accessibility_note:
+        access.append(event.accessibility_note)
+    if access:
+        rows.append((_("Accessibilité"), " ; ".join(access)))
+    return rows
