@@ -4,13 +4,18 @@ from django.utils.translation import gettext_lazy as _
 
 from clocher.core.modules import Module, registry
 
+from .feed import coming_events
+
 registry.register(
     Module(
         name="agenda",
         label=_("Agenda"),
         icon="calendar",
         description=_("Les événements culturels, sportifs et associatifs près de chez vous."),
+        resident_url_name="agenda:home",
+        staff_url_name="backoffice:events",
         url_namespaces=("agenda",),
+        feed=coming_events,
         order=20,
     )
 )

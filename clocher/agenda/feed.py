@@ -1,0 +1,83 @@
+"""The agenda's part of the home feed: coming events for the resident's territories, newest
+published first, each with its next date.
+
+One query whatever the page size: the next occurrence is a correlated subquery, the events are
+those "for" the territories (clocher.agenda.selectors.for_territories), and "load more" pages by
+publication time, strictly before the last one shown.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clocher.core.modules import FeedItem
+from clocher.territories.content import visible_now
+from clocher.territories.models import ModuleSetting
+
+from .models import Event, EventStatus, Occurrence
+from .selectors import MODULE, for_territories
+from .templatetags.agenda import event_url, when
+
+STATES = {EventStatus.CANCELLED.value: gettext_lazy("Annulé"), EventStatus.POSTPONED.value: gettext_lazy("Reporté")}
+
+
+def coming_events(
+    territories: Sequence[Any], limit: int, before: datetime.datetime | None = None
+) -> list[FeedItem]:
+    """Feed function of the agenda module (clocher.core.modules.FeedFunction).
+
+    Events published by or for `territories` that still have an occurrence to come (cancelled
+    ones included, said so), newest publication first, at most `limit`, published strictly before
+    `before` when given. The caller has already checked that the module is on for the resident;
+    publishers that turned it off are left out here.
+    """
+    if not territories or limit <= 0:
+        return []
+    now = timezone.now()
+    coming = Occurrence.objects.filter(event_id=OuterRef("pk"), ends_at__gt=now)
+    next_start = coming.order_by("starts_at", "pk")
+    events = (
+        visible_now(Event.objects.all(), now)
+        .filter(for_territories([t.pk for t in territories]))
+        .exclude(territory_id__in=ModuleSetting.objects.filter(module=MODULE, enabled=False).values("territory"))
+        .filter(Exists(coming))
+        .annotate(
+            feed_at=Coalesce("published_at", "created_at"),
+            next_start=Subquery(next_start.values("starts_at")[:1]),
+            next_end=Subquery(next_start.values("ends_at")[:1]),
+            next_all_day=Subquery(next_start.values("all_day")[:1]),
+        )
+        .select_related("territory", "organisation")
+        .defer("territory__boundary", "ical", "description", "description_html")
+    )
+    if before is not None:
+        events = events.filter(feed_at__lt=before)
+    items = []
+    for event in events.order_by("-feed_at", "-pk")[:limit]:
+        summary = event.location_name or ""
+        state = STATES.get(event.event_status)
+        if state:
+            summary = f"{state} · {summary}" if summary else str(state)
+        items.append(
+            FeedItem(
+                title=event.title,
+                url=event_url(event),
+                published_at=event.feed_at,
+                module=MODULE,
+                territory_name=event.organisation.name if event.organisation else event.territory.name,
+                summary=summary,
+                kind=_("Événement"),
+                when=when(event.next_start, bool(event.next_all_day), event.next_end),
+                image_url=event.image.url if event.image else "",
+                image_alt=event.image_alt,
+            )
+        )
+    return items
