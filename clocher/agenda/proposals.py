@@ -30,6 +30,7 @@ from .models import Event
 from .taxonomy import category_label
 
 PROPOSALS_PER_DAY = 10
+KEEP_IMAGE = services.KEEP_IMAGE
 
 
 class ProposalRefused(ActionRefused):
