@@ -352,6 +352,7 @@ def import_object(
         report.reject(where, _("objet trop imbriqué"))
         return
     commune = commune_of(parsed)
+    publisher: Territory | None
     if commune is None:
         if territory is None:
             report.reject(

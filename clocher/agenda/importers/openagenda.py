@@ -341,7 +341,8 @@ def parse_event(obj: Any) -> ParsedEvent:
         )
         periods = periods[:MAX_OCCURRENCES]
 
-    location = obj.get("location") if isinstance(obj.get("location"), dict) else {}
+    raw_location = obj.get("location")
+    location: dict[str, Any] = raw_location if isinstance(raw_location, dict) else {}
     lat = _coordinate(location.get("latitude"), 90)
     lon = _coordinate(location.get("longitude"), 180)
     if lat is None or lon is None:
@@ -518,7 +519,9 @@ def import_openagenda(
         if not territory_code:
             raise ImportFailed(_("Précisez le territoire qui publie."))
         territory = find_territory(territory_code)
-    source = source or SOURCE
+    source = (source or SOURCE).strip()
+    if not source or len(source) > 40:
+        raise ImportFailed(_("Nom de source vide ou trop long (40 caractères au plus)."))
     report = EventImportReport()
     for document in read_documents(location, fetch):
         for position, obj in enumerate(events_of(document), start=1):

@@ -4,6 +4,10 @@
     clocher import boundaries FILE.geojson          commune or département boundaries
     clocher import datatourisme PATH... [--territory CODE]   places from DATAtourisme objects
     clocher import places-csv FILE --territory CODE          places from a CSV (docs/imports.md)
+    clocher import ics FILE_OR_URL --territory CODE          events from an iCalendar file or URL
+    clocher import openagenda PATH_OR_URL --territory CODE   events from an OpenAgenda v2 response
+    clocher import datatourisme-events PATH... [--territory CODE]   events from DATAtourisme objects
+    clocher import due                                       enqueue the sources due for a sync
 
 A new source is one entry in SOURCES: a help line, its arguments and the function that runs it.
 """
@@ -17,10 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
+from clocher.agenda.importers.datatourisme import import_datatourisme_events
+from clocher.agenda.importers.ics import import_ics
+from clocher.agenda.importers.openagenda import import_openagenda
 from clocher.directory.importers import ImportFailed, ImportReport
 from clocher.directory.importers.csv_places import import_places_csv
 from clocher.directory.importers.datatourisme import import_datatourisme
+from clocher.imports.services import enqueue_due_sources, safe_fetch
 from clocher.territories.geography import (
     GeographyError,
     default_data_dir,
@@ -112,6 +121,64 @@ def _run_places_csv(command: BaseCommand, options: dict[str, Any], progress: boo
     _write_report(command, report)
 
 
+def _events_location_arguments(parser: CommandParser) -> None:
+    parser.add_argument("location", help="Chemin d'un fichier ou adresse http(s).")
+    parser.add_argument("--territory", required=True, help="Code INSEE ou SIREN du territoire qui publie.")
+    parser.add_argument(
+        "--source", dest="source_name", default=None,
+        help="Nom de la source, 40 caractères au plus (par défaut : voir docs/imports.md).",
+    )
+
+
+def _run_ics(command: BaseCommand, options: dict[str, Any], progress: bool) -> None:
+    try:
+        report = import_ics(
+            options["location"], territory_code=options["territory"], source=options["source_name"],
+            fetch=safe_fetch,
+        )
+    except ImportFailed as error:
+        raise CommandError(str(error)) from error
+    _write_report(command, report)
+
+
+def _run_openagenda(command: BaseCommand, options: dict[str, Any], progress: bool) -> None:
+    try:
+        report = import_openagenda(
+            options["location"], territory_code=options["territory"], source=options["source_name"],
+            fetch=safe_fetch,
+        )
+    except ImportFailed as error:
+        raise CommandError(str(error)) from error
+    _write_report(command, report)
+
+
+def _datatourisme_events_arguments(parser: CommandParser) -> None:
+    parser.add_argument("paths", type=Path, nargs="+", help="Fichiers JSON ou dossiers d'objets DATAtourisme.")
+    parser.add_argument(
+        "--territory", default=None,
+        help="Code INSEE ou SIREN du territoire qui publie (par défaut : le département de chaque événement).",
+    )
+
+
+def _run_datatourisme_events(command: BaseCommand, options: dict[str, Any], progress: bool) -> None:
+    try:
+        report = import_datatourisme_events(options["paths"], territory_code=options["territory"])
+    except ImportFailed as error:
+        raise CommandError(str(error)) from error
+    _write_report(command, report)
+
+
+def _due_arguments(parser: CommandParser) -> None:
+    pass
+
+
+def _run_due(command: BaseCommand, options: dict[str, Any], progress: bool) -> None:
+    ids = enqueue_due_sources()
+    command.stdout.write(_("Sources à synchroniser : %(n)d") % {"n": len(ids)})
+    for source_id in ids:
+        command.stdout.write(f"  → {source_id}")
+
+
 SOURCES: dict[str, Source] = {
     "territories": Source(
         "Le découpage administratif de toute la France (régions, départements, EPCI, communes).",
@@ -128,6 +195,22 @@ SOURCES: dict[str, Source] = {
     "places-csv": Source(
         "Des lieux depuis un fichier CSV aux colonnes documentées (docs/imports.md).",
         _places_csv_arguments, _run_places_csv,
+    ),
+    "ics": Source(
+        "Des événements depuis un calendrier iCalendar (.ics), fichier ou adresse http(s).",
+        _events_location_arguments, _run_ics,
+    ),
+    "openagenda": Source(
+        "Des événements depuis une réponse de l'API OpenAgenda v2 (fichier JSON ou adresse http(s)).",
+        _events_location_arguments, _run_openagenda,
+    ),
+    "datatourisme-events": Source(
+        "Des événements depuis des objets DATAtourisme (JSON-LD, un objet par fichier).",
+        _datatourisme_events_arguments, _run_datatourisme_events,
+    ),
+    "due": Source(
+        "Met en file la synchronisation de chaque source dont l'intervalle est écoulé (à lancer par cron).",
+        _due_arguments, _run_due,
     ),
 }
 
