@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-import recurring_ical_events
+import recurring_ical_events  # type: ignore[import-untyped]  # ships no py.typed
 
 from clocher.agenda.importers.datatourisme import (
     import_datatourisme_events,

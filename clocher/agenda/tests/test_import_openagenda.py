@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-import recurring_ical_events
+import recurring_ical_events  # type: ignore[import-untyped]  # ships no py.typed
 
 from clocher.agenda.importers.openagenda import (
     categories_of_keywords,
