@@ -1,14 +1,17 @@
-"""Proposals of places: a resident proposes, the commune's moderator accepts or refuses, the proposer sees it."""
+"""Proposals of places: a member of an association proposes in its name, the commune's moderator accepts
+or refuses, the proposer sees it (and both are told by e-mail)."""
 
 from __future__ import annotations
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
 from clocher.directory import proposals
 from clocher.directory.models import Place, PlaceProposal, ProposalStatus
+from clocher.organisations.models import Membership, Organisation, OrganisationStatus
 from clocher.territories.content import Status
 from clocher.territories.models import AuditEntry, Role
 from conftest import GERS_HOST, grant, make_user
@@ -38,12 +41,27 @@ def moderator(auch):
 
 
 @pytest.fixture
-def proposer(auch, gers_portal):
-    return make_user("asso@example.org", home_commune=auch)
+def proposer(auch, gers_portal, foyer_rural):
+    """A member of the Foyer rural d'Auch, which acts in Auch."""
+    user = make_user("asso@example.org", home_commune=auch)
+    Membership.objects.create(organisation=foyer_rural, user=user)
+    return user
+
+
+def organisation_of(user):
+    return Organisation.objects.filter(memberships__user=user).order_by("pk").first()
 
 
 def propose_from_the_page(user, auch, **overrides):
-    return client_for(user).post(reverse("directory:propose"), {**NEW_PLACE, "commune": auch.pk, **overrides})
+    organisation = organisation_of(user)
+    return client_for(user).post(reverse("directory:propose"), {
+        **NEW_PLACE, "commune": auch.pk, "organisation": organisation.pk if organisation else "", **overrides,
+    })
+
+
+def propose(user, commune, data, categories, **extra):
+    extra.setdefault("organisation", organisation_of(user))
+    return proposals.propose_place(user, auch_portal(commune), commune, data, categories, **extra)
 
 
 def test_a_proposal_accepted_becomes_a_published_place_and_the_proposer_sees_it(proposer, moderator, auch):
@@ -140,6 +158,7 @@ def test_the_proposer_changes_their_own_place_and_only_theirs(proposer, moderato
     assert "Épicerie solidaire" in form_page and "Proposer un changement" in form_page
     response = client.post(reverse("directory:propose"), {
         **NEW_PLACE, "commune": auch.pk, "lieu": place.pk, "opening_hours": "Tu-Sa 09:00-18:00",
+        "organisation": organisation_of(proposer).pk,
     })
     assert response.status_code == 302
     change = PlaceProposal.objects.get(status=ProposalStatus.PENDING)
@@ -152,9 +171,12 @@ def test_the_proposer_changes_their_own_place_and_only_theirs(proposer, moderato
     assert Place.objects.count() == 1
 
     stranger = make_user("autre@example.org")
+    other = Organisation.objects.create(name="Autre club", territory=auch)
+    other.communes.add(auch)
+    Membership.objects.create(organisation=other, user=stranger)
     assert client_for(stranger).get(reverse("directory:propose") + f"?lieu={place.pk}").status_code == 404
     with pytest.raises(proposals.ProposalRefused):
-        proposals.propose_place(stranger, auch_portal(auch), auch, {"name": "Volé"}, ["shop"], place=place)
+        propose(stranger, auch, {"name": "Volé"}, ["shop"], place=place)
 
 
 def auch_portal(auch):
@@ -183,12 +205,13 @@ def test_a_commune_of_another_portal_cannot_be_proposed(proposer, auch, alencon,
     response = propose_from_the_page(proposer, auch, commune=alencon.pk)
     assert "commune" in response.context["form"].errors
     with pytest.raises(proposals.ProposalRefused):
-        proposals.propose_place(proposer, auch_portal(auch), alencon, {"name": "Ailleurs"}, ["shop"])
+        propose(proposer, alencon, {"name": "Ailleurs"}, ["shop"], organisation=organisation_of(proposer))
     assert not PlaceProposal.objects.exists()
 
 
-def test_an_unverified_address_cannot_propose(auch, gers_portal):
+def test_an_unverified_address_cannot_propose(auch, gers_portal, foyer_rural):
     user = make_user("pas-verifie@example.org")
+    Membership.objects.create(organisation=foyer_rural, user=user)
     EmailAddress.objects.filter(user=user).update(verified=False)
     page = client_for(user).get(reverse("directory:propose")).content.decode()
     assert "Confirmez d'abord votre adresse e-mail" in page
@@ -198,9 +221,9 @@ def test_an_unverified_address_cannot_propose(auch, gers_portal):
 
 def test_proposals_are_limited_per_account_and_day(proposer, auch):
     for number in range(proposals.PROPOSALS_PER_DAY):
-        proposals.propose_place(proposer, auch_portal(auch), auch, {"name": f"Lieu {number}"}, ["shop"])
+        propose(proposer, auch, {"name": f"Lieu {number}"}, ["shop"])
     with pytest.raises(proposals.ProposalRefused):
-        proposals.propose_place(proposer, auch_portal(auch), auch, {"name": "Un de trop"}, ["shop"])
+        propose(proposer, auch, {"name": "Un de trop"}, ["shop"])
     assert PlaceProposal.objects.count() == proposals.PROPOSALS_PER_DAY
     page = client_for(proposer).get(reverse("directory:propose")).content.decode()
     assert "réessayez demain" in page
@@ -222,11 +245,11 @@ def test_the_proposal_form_starts_with_my_home_commune(proposer, auch):
 def test_the_pending_proposals_list_takes_the_same_queries_for_many(proposer, moderator, auch,
                                                                     django_assert_max_num_queries):
     client = client_for(moderator)
-    proposals.propose_place(proposer, auch_portal(auch), auch, {"name": "Premier"}, ["shop"])
+    propose(proposer, auch, {"name": "Premier"}, ["shop"])
     with django_assert_max_num_queries(30) as few:
         client.get(staff_url("proposals", auch))
     for number in range(8):
-        proposals.propose_place(proposer, auch_portal(auch), auch, {"name": f"Lieu {number}"}, ["shop"])
+        propose(proposer, auch, {"name": f"Lieu {number}"}, ["shop"])
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(staff_url("proposals", auch)).content.decode()
     assert "Lieu 7" in page
@@ -236,3 +259,84 @@ def test_the_pending_proposals_list_takes_the_same_queries_for_many(proposer, mo
 def test_a_malformed_place_in_the_address_is_a_404(proposer, value):
     response = client_for(proposer).get(reverse("directory:propose"), {"lieu": value})
     assert response.status_code == 404
+
+
+def test_someone_without_an_organisation_is_told_how_to_register_one(auch, gers_portal):
+    user = make_user("seul@example.org", home_commune=auch)
+    page = client_for(user).get(reverse("directory:propose")).content.decode()
+    assert "Inscrire une association ou une entreprise" in page and reverse("organisations:request") in page
+    assert propose_from_the_page(user, auch).status_code == 200
+    with pytest.raises(proposals.ProposalRefused) as refused:
+        propose(user, auch, {"name": "Sans asso"}, ["shop"], organisation=None)
+    assert refused.value.field == "organisation"
+    assert not PlaceProposal.objects.exists()
+
+
+def test_the_proposal_records_its_organisation_and_the_moderator_reads_it(proposer, moderator, auch, foyer_rural):
+    assert propose_from_the_page(proposer, auch).status_code == 302
+    proposal = PlaceProposal.objects.get()
+    assert proposal.data["_organisation"] == {"pk": foyer_rural.pk, "name": "Foyer rural d'Auch"}
+    page = client_for(moderator).get(staff_url("proposal", auch, proposal_id=proposal.pk)).content.decode()
+    assert "Au nom de" in page and "Foyer rural d&#x27;Auch" in page
+    mine = client_for(proposer).get(reverse("directory:my_proposals")).content.decode()
+    assert "au nom de Foyer rural d&#x27;Auch" in mine
+    place = proposals.accept_proposal(moderator, proposal)
+    assert place.name == "Épicerie solidaire"  # the organisation is not a field of the place
+
+
+def test_a_commune_where_the_organisation_does_not_act_is_refused(proposer, auch, marciac):
+    response = propose_from_the_page(proposer, auch, commune=marciac.pk)
+    assert "commune" in response.context["form"].errors
+    with pytest.raises(proposals.ProposalRefused) as refused:
+        propose(proposer, marciac, {"name": "Ailleurs"}, ["shop"])
+    assert "n'agit pas à Marciac" in str(refused.value)
+    assert not PlaceProposal.objects.exists()
+
+
+def test_an_organisation_of_which_one_is_not_a_member_or_a_suspended_one_cannot_be_used(proposer, auch, foyer_rural):
+    other = Organisation.objects.create(name="Club voisin", territory=auch)
+    other.communes.add(auch)
+    response = propose_from_the_page(proposer, auch, organisation=other.pk)
+    assert "organisation" in response.context["form"].errors
+    Organisation.objects.filter(pk=foyer_rural.pk).update(status=OrganisationStatus.SUSPENDED)
+    with pytest.raises(proposals.ProposalRefused):
+        propose(proposer, auch, {"name": "Suspendue"}, ["shop"], organisation=foyer_rural)
+    assert not PlaceProposal.objects.exists()
+
+
+def test_a_member_of_the_same_organisation_may_propose_a_change_to_its_place(proposer, moderator, auch, foyer_rural):
+    propose_from_the_page(proposer, auch)
+    place = proposals.accept_proposal(moderator, PlaceProposal.objects.get())
+    colleague = make_user("collegue@example.org")
+    Membership.objects.create(organisation=foyer_rural, user=colleague)
+    assert place in proposals.own_places(colleague, auch_portal(auch))
+    change = propose(colleague, auch, {"name": "Épicerie solidaire", "opening_hours": "Mo-Fr 09:00-12:00"},
+                     ["shop"], place=place)
+    assert change.place == place
+    Membership.objects.filter(user=colleague).delete()
+    assert place not in proposals.own_places(colleague, auch_portal(auch))
+
+
+def test_the_communes_moderators_and_admins_get_an_email_for_a_new_proposal(
+    proposer, moderator, alice, bob, dora, auch, django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        propose_from_the_page(proposer, auch)
+    assert len(mail.outbox) == 1
+    assert set(mail.outbox[0].to) == {moderator.email, alice.email}  # not the editor, not the département
+    assert "Épicerie solidaire" in mail.outbox[0].subject and "Foyer rural" in mail.outbox[0].body
+
+
+def test_the_proposer_gets_an_email_with_the_decision_and_its_message(
+    proposer, moderator, auch, django_capture_on_commit_callbacks,
+):
+    propose(proposer, auch, {"name": "Premier"}, ["shop"])
+    propose(proposer, auch, {"name": "Second"}, ["shop"])
+    first, second = PlaceProposal.objects.order_by("pk")
+    with django_capture_on_commit_callbacks(execute=True):
+        proposals.accept_proposal(moderator, first, "Bienvenue !")
+    assert mail.outbox[-1].to == [proposer.email]
+    assert "acceptée" in mail.outbox[-1].subject and "Bienvenue !" in mail.outbox[-1].body
+    with django_capture_on_commit_callbacks(execute=True):
+        proposals.refuse_proposal(moderator, second, "Il existe déjà.")
+    assert "refusée" in mail.outbox[-1].subject and "Il existe déjà." in mail.outbox[-1].body
