@@ -1,0 +1,52 @@
+"""Background work of the agenda: pushing recurring events' occurrences forward.
+
+Occurrences are materialised up to now + HORIZON (clocher.agenda.occurrences). An open-ended
+recurrence ("every Saturday") must gain its new dates as time passes: once a day, cron or a
+systemd timer runs
+
+    clocher shell -c "from clocher.agenda.tasks import extend_horizons_task; extend_horizons_task.enqueue()"
+
+and the database worker (`clocher db_worker`) rebuilds them (see docs/decisions/0008-occurrences.md).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import Q
+from django_tasks import task
+
+from clocher.territories.content import Status
+
+from .models import Event
+from .occurrences import rebuild_occurrences
+
+logger = logging.getLogger(__name__)
+
+
+def extend_horizons() -> int:
+    """Rebuilds the occurrences of every recurring event that is not archived; returns how many
+    events were rebuilt. Each event in its own transaction, its row locked so an edit at the same
+    moment cannot interleave its own rebuild."""
+    recurring = (
+        Event.objects.exclude(status=Status.ARCHIVED)
+        .filter(~Q(rrule="") | ~Q(ical="") | ~Q(rdates=[]))
+        .values_list("pk", flat=True)
+    )
+    rebuilt = 0
+    for pk in list(recurring.iterator(chunk_size=1000)):
+        with transaction.atomic():
+            event = Event.objects.select_for_update(of=("self",)).select_related("place").filter(pk=pk).first()
+            if event is None:
+                continue
+            rebuild_occurrences(event)
+            rebuilt += 1
+    logger.info("Occurrences of %d recurring events extended", rebuilt)
+    return rebuilt
+
+
+@task()
+def extend_horizons_task() -> int:
+    """The daily run of `extend_horizons`, for the task worker."""
+    return extend_horizons()
