@@ -205,3 +205,16 @@ def test_the_last_manager_is_told_they_cannot_leave(erin, foyer_rural):
     response = client.post(reverse("organisations:leave", kwargs={"pk": foyer_rural.pk}), follow=True)
     assert "au moins un responsable" in response.content.decode()
     assert Membership.objects.filter(user=erin).exists()
+
+
+def test_a_superuser_repairs_organisations_in_the_django_admin(foyer_rural, erin):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from clocher.accounts.models import User
+
+    root = User.objects.create_superuser(email="root@example.org", password="x-long-password")
+    TOTP.activate(root, generate_totp_secret())
+    client = client_for(root)
+    assert "Foyer rural" in client.get(reverse("admin:organisations_organisation_changelist")).content.decode()
+    page = client.get(reverse("admin:organisations_organisation_change", args=[foyer_rural.pk]))
+    assert page.status_code == 200 and "Erin" in page.content.decode()
