@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from clocher.directory import proposals as proposal_services
 from clocher.directory.forms import MAX_PHOTOS, DecisionForm, PhotoForm, StaffPlaceForm
 from clocher.directory.models import Place, PlacePhoto, PlaceProposal, ProposalStatus
-from clocher.directory.photos import add_place_photo, remove_place_photo
+from clocher.directory.photos import add_place_photo, move_place_photo, remove_place_photo
 from clocher.directory.services import (
     PlaceRejected,
     archive_place,
@@ -157,6 +157,26 @@ def place_photo_remove(request: PortalRequest, territory_id: int, place_id: int,
         return redirect("backoffice:place_edit", territory_id=territory.pk, place_id=place.pk)
     return _confirm(request, territory, place, _("Retirer la photo « %(alt)s » ?") % {"alt": photo.alt},
                     _("Retirer la photo"))
+
+
+@staff_view
+def place_photo_move(
+    request: PortalRequest, territory_id: int, place_id: int, photo_id: int, direction: str
+) -> HttpResponse:
+    territory = _access(request, territory_id, EDIT_ROLES)
+    place = _place_of(territory, place_id)
+    photo = PlacePhoto.objects.filter(pk=photo_id, place=place).first()
+    if photo is None:
+        raise Http404(_("Photo introuvable."))
+    if direction not in ("avant", "apres"):
+        raise Http404(_("Page introuvable."))
+    offset = -1 if direction == "avant" else 1
+    if request.method == "POST":
+        _report(request, lambda: move_place_photo(request.user, photo, offset), _("L'ordre des photos est enregistré."))
+        return redirect("backoffice:place_edit", territory_id=territory.pk, place_id=place.pk)
+    question = (_("Avancer la photo « %(alt)s » d'un rang ?") if offset < 0
+                else _("Reculer la photo « %(alt)s » d'un rang ?")) % {"alt": photo.alt}
+    return _confirm(request, territory, place, question, _("Déplacer la photo"), danger=False)
 
 
 def _confirm(

@@ -26,6 +26,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "<int:territory_id>/lieux/<int:place_id>/photos/<int:photo_id>/retirer/",
         places.place_photo_remove, name="place_photo_remove",
     ),
+    # After "retirer/", which it would otherwise swallow: the view answers 404 to other words.
+    path(
+        "<int:territory_id>/lieux/<int:place_id>/photos/<int:photo_id>/<str:direction>/",
+        places.place_photo_move, name="place_photo_move",
+    ),
     path("<int:territory_id>/contacts/", contacts.contact_list, name="contacts"),
     path("<int:territory_id>/contacts/nouveau/", contacts.contact_create, name="contact_create"),
     path("<int:territory_id>/contacts/<int:contact_id>/", contacts.contact_edit, name="contact_edit"),

@@ -1,4 +1,4 @@
-"""Writes of a place's photos: staff add them (already re-encoded) and remove them.
+"""Writes of a place's photos: staff add them (already re-encoded), reorder and remove them.
 
 A photo reaches these services only as a `ProcessedImage` (decoded and saved again by Pillow, at most
 2048 px, no EXIF): the forms re-encode, the services store. A place holds at most MAX_PHOTOS.
@@ -65,3 +65,32 @@ def remove_place_photo(actor: Any, photo: PlacePhoto) -> None:
                  _("Photo retirée : %(name)s") % {"name": place.name}, {"place": place.pk, "alt": photo.alt})
     if name:
         transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def move_place_photo(actor: Any, photo: PlacePhoto, offset: int) -> None:
+    """Moves a photo one step earlier (offset -1) or later (+1) among its place's photos; the first
+    one is the photo residents see first. Refuses an actor who is not admin or editor of the
+    publishing territory and any other offset; moving past either end changes nothing.
+    Writes an AuditEntry."""
+    place = photo.place
+    _check_role(actor, place)
+    if offset not in (-1, 1):
+        raise PlaceRejected(_("Une photo se déplace d'un rang à la fois."))
+    # Locks the place so two reorderings at once cannot interleave their renumbering.
+    Place.objects.select_for_update().filter(pk=place.pk).first()
+    photos = list(place.photos.order_by("position", "pk"))
+    index = next((i for i, p in enumerate(photos) if p.pk == photo.pk), None)
+    if index is None:
+        return
+    target = index + offset
+    if not 0 <= target < len(photos):
+        return
+    photos[index], photos[target] = photos[target], photos[index]
+    for position, each in enumerate(photos):
+        if each.position != position:
+            each.position = position
+            each.save(update_fields=["position"])
+    record_audit(place.territory, actor, "directory.photo.move",
+                 _("Photos réordonnées : %(name)s") % {"name": place.name},
+                 {"place": place.pk, "order": [p.pk for p in photos]})

@@ -184,6 +184,28 @@ def test_a_place_has_at_most_five_photos_and_one_can_be_removed(bob, auch, place
     assert PlacePhoto.objects.filter(place=place).count() == 4
 
 
+def test_an_editor_reorders_the_photos_of_a_place(bob, auch, place, media):
+    client = client_for(bob)
+    for name in ("Façade", "Salle", "Jardin"):
+        upload = SimpleUploadedFile("photo.jpg", _jpeg_with_exif(), content_type="image/jpeg")
+        client.post(url("place_photo_add", auch, place_id=place.pk), {"image": upload, "alt": name})
+    jardin = PlacePhoto.objects.get(place=place, alt="Jardin")
+    move = url("place_photo_move", auch, place_id=place.pk, photo_id=jardin.pk, direction="avant")
+    assert client.post(move).status_code == 302
+    assert client.post(move).status_code == 302
+    # Already first: one more step forward changes nothing.
+    assert client.post(move).status_code == 302
+    assert [p.alt for p in place.photos.all()] == ["Jardin", "Façade", "Salle"]
+    facade = PlacePhoto.objects.get(place=place, alt="Façade")
+    client.post(url("place_photo_move", auch, place_id=place.pk, photo_id=facade.pk, direction="apres"))
+    assert [p.alt for p in place.photos.all()] == ["Jardin", "Salle", "Façade"]
+    # Without JavaScript or from a link, a GET asks for confirmation and changes nothing.
+    assert client.get(move).status_code == 200
+    bad = url("place_photo_move", auch, place_id=place.pk, photo_id=facade.pk, direction="ailleurs")
+    assert client.post(bad).status_code == 404
+    assert AuditEntry.objects.filter(action="directory.photo.move").count() == 3
+
+
 def test_a_place_of_another_territory_is_a_404_even_for_an_editor(bob, auch, marciac, gers_portal):
     marc = make_user("marc-editor@example.org")
     grant(marc, marciac, Role.EDITOR)

@@ -80,7 +80,7 @@ class StaffUrl:
     """A staff page: its URL name, the other URL arguments on a territory, and a POST that would change it."""
 
     name: str
-    more_kwargs: Callable[[Territory], dict[str, int]] = _no_extra
+    more_kwargs: Callable[[Territory], dict[str, int | str]] = _no_extra
     data: dict[str, str] = field(default_factory=dict)
 
     def url(self, territory: Territory) -> str:
@@ -102,6 +102,7 @@ STAFF_URLS = [
     StaffUrl("place_archive", more_kwargs=_a_place),
     StaffUrl("place_photo_add", more_kwargs=_a_place, data={"alt": "Piraté"}),
     StaffUrl("place_photo_remove", more_kwargs=_a_photo),
+    StaffUrl("place_photo_move", more_kwargs=lambda t: {**_a_photo(t), "direction": "apres"}),
     StaffUrl("proposals"),
     StaffUrl("contacts"),
     StaffUrl("contact_create", data=CONTACT_DATA),
