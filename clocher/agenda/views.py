@@ -296,6 +296,7 @@ def month(request: PortalRequest, code: str) -> HttpResponse:
         **_common(commune, "mois"),
         "first": first,
         "weeks": [[Cell(day, day.month == first.month, by_day.get(day, [])) for day in week] for week in weeks],
+        "days": sorted(((day, items) for day, items in by_day.items() if day.month == first.month), key=lambda pair: pair[0]),
         "today": today,
         "previous_url": f"{url}?mois={_shift(first, -1):%Y-%m}",
         "next_url": f"{url}?mois={_shift(first, 1):%Y-%m}",
