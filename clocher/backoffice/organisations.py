@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from clocher.organisations import selectors, services
 from clocher.organisations.forms import DETAIL_FIELDS, DecisionForm, MemberForm, OrganisationForm
 from clocher.organisations.models import Membership, Organisation, OrganisationStatus
+from clocher.organisations.templatetags.organisations import phone_display
 from clocher.territories.http import PortalRequest
 from clocher.territories.models import Territory
 from clocher.territories.selectors import roles_of
@@ -113,6 +114,7 @@ def organisation_edit(request: PortalRequest, territory_id: int, organisation_id
     else:
         initial: dict[str, Any] = {name: getattr(organisation, name) for name in DETAIL_FIELDS}
         initial["communes"] = list(organisation.communes.values_list("pk", flat=True))
+        initial["phone"] = phone_display(organisation.phone)
         form = OrganisationForm(initial=initial, communes=communes, has_logo=bool(organisation.logo))
     return _page(
         request, "backoffice/organisations/form.html", territory, form=form, organisation=organisation,

@@ -26,6 +26,7 @@ from clocher.territories.selectors import territories_of_portal
 from . import selectors, services
 from .forms import MemberForm, OrganisationForm, RequestForm, SearchForm
 from .models import MemberRole, Membership, Organisation, OrganisationStatus
+from .templatetags.organisations import phone_display
 
 PAGE_SIZE = 30
 
@@ -136,6 +137,7 @@ def manage(request: PortalRequest, pk: int) -> HttpResponse:
         initial = {name: getattr(organisation, name) for name in (
             "kind", "name", "description", "email", "phone", "website", "address", "official_id")}
         initial["communes"] = list(organisation.communes.values_list("pk", flat=True))
+        initial["phone"] = phone_display(organisation.phone)
         communes = _scope_communes(organisation)
         if request.method == "POST":
             form = OrganisationForm(request.POST, request.FILES, communes=communes, has_logo=bool(organisation.logo))
