@@ -927,7 +927,7 @@ def upsert_imported_event(
     "updated" or "unchanged".
 
     Published at once by `territory`; an event `unpublish_missing` had unpublished is published
-    again. `ical` is the event's own VCALENDAR text (master VEVENT, overrides, VTIMEZONEs); when
+    again; one staff archived stays archived (its fields still follow the source). `ical` is the event's own VCALENDAR text (master VEVENT, overrides, VTIMEZONEs); when
     given, occurrences come from it. Never touches events of another source. Refuses
     (EventRejected) a missing or too long source or id, invalid data, unknown categories and an
     unreadable `ical`. No actor check: imports run as the operator. Writes an AuditEntry and
@@ -947,7 +947,9 @@ def upsert_imported_event(
         Event.objects.select_for_update(of=("self",))
         .filter(source=source, external_id=external_id).first()
     )
-    if existing is not None and existing.checksum == checksum and existing.status == Status.PUBLISHED:
+    # Staff may archive an imported event: the source's updates still land, but it stays archived.
+    kept_status = existing.status if existing is not None and existing.status == Status.ARCHIVED else Status.PUBLISHED
+    if existing is not None and existing.checksum == checksum and existing.status in (Status.PUBLISHED, Status.ARCHIVED):
         return existing, "unchanged"
     if existing is None:
         event = _create(
@@ -961,7 +963,7 @@ def upsert_imported_event(
     _apply(existing, cleaned)
     existing.territory, existing.organisation = territory, organisation
     existing.ical, existing.checksum = ical, checksum
-    existing.status = Status.PUBLISHED
+    existing.status = kept_status
     if existing.published_at is None or existing.published_at > timezone.now():
         existing.published_at = timezone.now()
     existing.save()

@@ -358,6 +358,14 @@ def test_missing_events_are_unpublished_then_republished(auch, gers_portal):
     assert (back.pk, outcome, back.status) == (gone.pk, "updated", Status.PUBLISHED)
 
 
+def test_an_imported_event_archived_by_staff_stays_archived(bob, auch, gers_portal):
+    event, _ = upsert_imported_event(auch, concert(), [], source="ics:1", external_id="a")
+    archive_event(bob, event)
+    assert upsert_imported_event(auch, concert(), [], source="ics:1", external_id="a")[1] == "unchanged"
+    updated, outcome = upsert_imported_event(auch, concert(title="Autre"), [], source="ics:1", external_id="a")
+    assert (outcome, updated.status, updated.title) == ("updated", Status.ARCHIVED, "Autre")
+
+
 def test_an_import_with_an_unreadable_calendar_is_refused(auch, gers_portal):
     with pytest.raises(EventRejected):
         upsert_imported_event(auch, concert(), [], source="ics:1", external_id="a", ical="BEGIN:VCALENDAR\nnope")
