@@ -61,9 +61,9 @@ FIELD_OF = {
 # Fields in the order the template shows them, each group in its own fieldset.
 WHEN_FIELDS = ("date", "all_day", "start_time", "end_time", "end_date")
 REPEAT_FIELDS = ("repeat", "weekdays", "interval", "until", "count", "exdates")
-WHERE_FIELDS = ("place", "location_name", "address", "lat", "lon")
+WHERE_FIELDS = ("place", "location_name", "address")
 MORE_FIELDS = (
-    "image", "image_alt", "is_free", "price", "booking_url", "wheelchair", "hearing", "sight",
+    "lat", "lon", "image", "image_alt", "is_free", "price", "booking_url", "wheelchair", "hearing", "sight",
     "mental", "accessibility_note",
 )
 # Event fields the form writes as they are.
@@ -361,7 +361,7 @@ class EventForm(forms.Form):
     def more_fields(self) -> list[forms.BoundField]:
         names = list(MORE_FIELDS)
         if "remove_image" in self.fields:
-            names.insert(1, "remove_image")
+            names.insert(names.index("image") + 1, "remove_image")
         return [self[name] for name in names]
 
     # Cleaning.
