@@ -118,6 +118,16 @@ def test_the_feed_of_staff_events_reparses_to_their_occurrences(bob, auch, gers_
     assert str(by_summary["Conseil municipal"]["STATUS"]) == "CANCELLED"
 
 
+def test_building_a_feed_queries_nothing_once_events_are_loaded(bob, auch, gers_portal, django_assert_num_queries):
+    for day in range(1, 21):
+        create_event(bob, auch, {"title": f"Atelier {day}", "starts_at": f"2026-07-{day:02d}T14:00"}, ["atelier"],
+                     status=Status.PUBLISHED)
+    events = list(Event.objects.select_related("place").prefetch_related("categories"))
+    with django_assert_num_queries(0):
+        feed = feed_of(events)
+    assert len(Calendar.from_ical(feed).walk("VEVENT")) == 20
+
+
 def test_two_sources_sharing_a_uid_get_distinct_uids_in_one_feed(auch, gers_portal):
     data = calendar_text(*vevent("UID:same", "DTSTART:20260701T100000Z", "SUMMARY:Un"))
     import_ics("https://a.example/cal.ics", territory_code="32013", fetch=lambda url: data)

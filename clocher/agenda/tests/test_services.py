@@ -206,6 +206,34 @@ def test_a_resident_or_a_sibling_admin_cannot_create_an_event(resident, charlie,
     assert not Event.objects.exists()
 
 
+def test_a_sibling_commune_admin_or_the_departement_admin_can_touch_nothing_of_auch(
+    bob, dora, marciac, auch, gers_portal, erin, foyer_rural
+):
+    from clocher.territories.models import Role, StaffRole
+    from conftest import make_user
+
+    marc = make_user("marc@example.org")
+    StaffRole.objects.create(user=marc, territory=marciac, role=Role.ADMIN)
+    event = create_event(bob, auch, concert(), [])
+    proposal = create_proposed_event(erin, auch, foyer_rural, concert(), [])
+    for actor in (marc, dora):
+        for action in (
+            lambda actor: update_event(actor, event, {"title": "Piraté"}),
+            lambda actor: publish_event(actor, event),
+            lambda actor: archive_event(actor, event),
+            lambda actor: cancel_event(actor, event),
+            lambda actor: restore_event(actor, event),
+            lambda actor: duplicate_event(actor, event),
+            lambda actor: accept_event(actor, proposal),
+            lambda actor: refuse_event(actor, proposal, "Non"),
+        ):
+            with pytest.raises(EventRejected, match="droits"):
+                action(actor)
+    event.refresh_from_db()
+    assert (event.title, event.status) == ("Concert d'été", Status.DRAFT)
+    assert Event.objects.count() == 2
+
+
 def test_an_unknown_category_is_refused(bob, auch, gers_portal):
     with pytest.raises(EventRejected) as refused:
         create_event(bob, auch, concert(), ["rave"])
