@@ -102,6 +102,7 @@ class _Keep(enum.Enum):
 
 # `update_event(..., image=KEEP_IMAGE)` leaves the image as it is; None removes it.
 KEEP_IMAGE = _Keep.KEEP
+ImageChange = ProcessedImage | None | _Keep
 
 
 # --- validation -------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ to the same occurrences, and the importer's refusals (never a crash)."""
 from __future__ import annotations
 
 import datetime
+import http.server
 import random
+import threading
 from pathlib import Path
 
 import pytest
@@ -243,6 +245,44 @@ def test_the_run_fails_clearly_on_bad_locations(auch, gers_portal, tmp_path):
         import_ics(tmp_path / "absent.ics", territory_code="32013", source="x" * 41)
     with pytest.raises(ImportFailed, match="iCalendar"):
         import_ics("https://a.example/page.html", territory_code="32013", fetch=lambda url: b"<html>nope</html>")
+
+
+@pytest.fixture
+def local_server():
+    """A calendar server on the loopback interface: no network leaves the machine."""
+    body = calendar_text(*vevent("UID:srv", "DTSTART:20260701T100000Z", "SUMMARY:Servi"))
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/cal.ics":
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(body)
+            elif self.path == "/ftp":
+                self.send_response(302)
+                self.send_header("Location", "ftp://127.0.0.1/cal.ics")
+                self.end_headers()
+            else:
+                self.send_response(404)
+                self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_default_fetch_downloads_and_fails_clearly(auch, gers_portal, local_server):
+    assert import_ics(f"{local_server}/cal.ics", territory_code="32013").created == 1
+    with pytest.raises(ImportFailed, match="404"):
+        import_ics(f"{local_server}/missing.ics", territory_code="32013")
+    with pytest.raises(ImportFailed, match="Redirection refusée"):
+        import_ics(f"{local_server}/ftp", territory_code="32013")
 
 
 def test_the_source_is_named_after_the_location():
