@@ -4,7 +4,6 @@ that vanish unpublished and brought back), failures kept on the run, the task, `
 from __future__ import annotations
 
 import io
-import ipaddress
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,17 +34,8 @@ FEED = "https://openagenda.example.org/v2/agendas/1/events"
 
 
 @pytest.fixture(autouse=True)
-def public_internet(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every name resolves to a public address, except those of intranet.example.org."""
-    def resolve(host: str, port: int) -> list[Any]:
-        if host.startswith("intranet."):
-            return [ipaddress.ip_address("10.0.0.5")]
-        try:
-            return [ipaddress.ip_address(host)]
-        except ValueError:
-            return [ipaddress.ip_address("93.184.216.34")]
-
-    monkeypatch.setattr(fetch_module, "resolve", resolve)
+def _no_dns(public_internet: None) -> None:
+    pass
 
 
 @pytest.fixture(autouse=True)
