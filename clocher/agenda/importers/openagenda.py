@@ -54,6 +54,9 @@ MAX_PAGES = 50
 MAX_OCCURRENCES = 1000
 
 Fetch = Callable[[str], bytes]
+# Fields an event may lose, with a warning, rather than be rejected. A position is not one of
+# them: an event placed outside the portal is not the territory's to publish.
+DROPPABLE_FIELDS = ("booking_url", "description")
 
 # OpenAgenda `status` → our event status, and the note shown beside it.
 STATUSES: dict[int, tuple[str, str]] = {
@@ -433,21 +436,28 @@ def store_event(
     for warning in parsed.warnings:
         report.warn(where, warning)
     report.seen.add(parsed.external_id)
-    try:
-        with transaction.atomic():
-            _event, outcome = upsert_imported_event(
-                territory, parsed.data, parsed.categories, source=source, external_id=parsed.external_id,
-                ical=parsed.ical, organisation=organisation,
-            )
-    except EventRejected as error:
-        report.reject(where, str(error))
-        return None
-    except DatabaseError as error:
-        # A value the database refuses; the savepoint keeps the rest of the run going.
-        report.reject(where, _("refusé par la base de données : %(error)s") % {"error": str(error)[:200]})
-        return None
-    report.count(outcome)
-    return outcome
+    data = dict(parsed.data)
+    while True:
+        try:
+            with transaction.atomic():
+                _event, outcome = upsert_imported_event(
+                    territory, data, parsed.categories, source=source, external_id=parsed.external_id,
+                    ical=parsed.ical, organisation=organisation,
+                )
+        except EventRejected as error:
+            if error.field in DROPPABLE_FIELDS and data.get(error.field):
+                # A broken booking link should not hide the concert: drop it, say so, try again.
+                report.warn(where, _("%(field)s ignoré : %(reason)s") % {"field": error.field, "reason": error.message})
+                data[error.field] = ""
+                continue
+            report.reject(where, str(error))
+            return None
+        except DatabaseError as error:
+            # A value the database refuses; the savepoint keeps the rest of the run going.
+            report.reject(where, _("refusé par la base de données : %(error)s") % {"error": str(error)[:200]})
+            return None
+        report.count(outcome)
+        return outcome
 
 
 def commune_of(parsed: ParsedEvent) -> Territory | None:

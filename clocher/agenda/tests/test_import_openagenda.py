@@ -296,6 +296,17 @@ def test_an_event_the_rules_refuse_is_rejected_and_the_others_imported(
 
 
 @needs_samples
+def test_a_booking_link_the_rules_refuse_is_dropped_with_a_warning(auch_bounded: Territory, tmp_path: Path) -> None:
+    event = event_in_auch(uid=1, registration=[{"type": "link", "value": "https://exa mple.org/billets"}])
+
+    report = import_openagenda(write(tmp_path, [event]), territory_code="32013")
+
+    assert (report.created, report.rejected) == (1, [])
+    assert report.warnings and report.warnings[0][1].startswith("booking_url ignoré")
+    assert Event.objects.get().booking_url == ""
+
+
+@needs_samples
 def test_it_follows_the_pages_of_an_agenda_url(auch_bounded: Territory) -> None:
     pages = {
         "https://api.openagenda.com/v2/agendas/1/events?key=k": {
