@@ -87,11 +87,17 @@ def run(bench: Bench, bbox_of: Callable[[Path], tuple[float, float, float, float
             p95, median = _near(portal, gers_bbox)
             bench.record(near[0], p95, "ms", "< 15", p95 < 15)
             bench.record(near_median[0], median, "ms", "-", None)
+        body = b""
+        found = 0
         with bench.measuring(markers_time, markers_size):
-            seconds, size, found = _markers(portal)
+            seconds, size, found, body = _markers(portal)
             bench.record(markers_time[0], seconds * 1000, "ms", "< 100", seconds < 0.1)
             bench.record(markers_size[0], size / 1024, "KB", "< 300", size < 300 * 1024)
             print(f"  markers: {found:,} places in the box")
+        if body:
+            from bench import map_browser
+
+            map_browser.run(bench, body, found)
 
 
 def _portal() -> Any:
@@ -253,7 +259,7 @@ def _near(portal: Any, bbox: tuple[float, float, float, float]) -> tuple[float, 
     return timings[int(len(timings) * 0.95) - 1], statistics.median(timings)
 
 
-def _markers(portal: Any) -> tuple[float, int, int]:
+def _markers(portal: Any) -> tuple[float, int, int, bytes]:
     from django.test import RequestFactory
 
     from clocher.api.places import markers_json
@@ -280,4 +286,4 @@ def _markers(portal: Any) -> tuple[float, int, int]:
         body = markers_json(request, bbox=bbox)
         timings.append(time.perf_counter() - started)
     found = len(json.loads(body))
-    return statistics.median(timings), len(gzip.compress(body, compresslevel=6)), found
+    return statistics.median(timings), len(gzip.compress(body, compresslevel=6)), found, body

@@ -7,6 +7,29 @@
 
   function data(box, name) { return box.getAttribute("data-" + name) || ""; }
 
+  // Leaflet guesses its marker images' addresses from a CSS rule, which fails once static files
+  // are fingerprinted. clocher.css names the images (collectstatic rewrites those addresses): a
+  // hidden element with its class tells the real ones.
+  function cssUrl(className) {
+    var probe = document.createElement("div");
+    probe.className = className;
+    probe.hidden = true;
+    document.body.appendChild(probe);
+    var value = window.getComputedStyle(probe).backgroundImage || "";
+    document.body.removeChild(probe);
+    var found = /url\(["']?([^"')]+)["']?\)/.exec(value);
+    return found ? found[1] : "";
+  }
+  var iconUrl = cssUrl("leaflet-icon-url");
+  if (iconUrl && L.Icon && L.Icon.Default) {
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions({
+      iconUrl: iconUrl,
+      iconRetinaUrl: cssUrl("leaflet-icon-2x-url") || iconUrl,
+      shadowUrl: cssUrl("leaflet-shadow-url")
+    });
+  }
+
   function note(box, text) {
     var p = document.createElement("p");
     p.className = "muted";
