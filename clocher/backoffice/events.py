@@ -30,13 +30,14 @@ from clocher.directory.selectors import communes_under, visible_places
 from clocher.organisations.models import ReviewStatus
 from clocher.territories.content import Status
 from clocher.territories.http import PortalRequest
-from clocher.territories.models import Role, Territory
+from clocher.territories.models import Role, Territory, TerritoryKind
 from clocher.territories.services import EDIT_ROLES, ActionRefused
 
 from .views import _access, _page, _report, staff_view
 
 EVENTS_PAGE_SIZE = 30
 MODERATION_ROLES = (Role.ADMIN, Role.MODERATOR)
+PLACE_CHOICES_MAX = 300
 # Proposals not yet accepted are the moderation queue's, not the agenda's.
 IN_REVIEW = (ReviewStatus.PENDING, ReviewStatus.REFUSED)
 WHEN_CHOICES = (
@@ -54,8 +55,16 @@ def _event_of(territory: Territory, event_id: int) -> Event:
 
 
 def _places_for(request: PortalRequest, territory: Territory) -> QuerySet[Place]:
-    """The directory's places an event of this territory may take place at."""
-    return visible_places(request.portal).filter(communes_under(territory))
+    """The directory's places an event of this territory may take place at, as a select.
+
+    A commune's places, or those in an EPCI's or a département's communes while they fit in a
+    select a phone can scroll; beyond PLACE_CHOICES_MAX, only the places the territory publishes
+    itself (others are written as a free address).
+    """
+    places = visible_places(request.portal).filter(communes_under(territory))
+    if territory.kind != TerritoryKind.COMMUNE and places.count() > PLACE_CHOICES_MAX:
+        places = places.filter(territory=territory)
+    return places
 
 
 def _state_filters() -> list[tuple[str, str]]:

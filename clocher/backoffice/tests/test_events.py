@@ -307,3 +307,22 @@ def test_refusing_needs_a_message_which_the_organisation_reads(mona, erin, auch,
     assert again.status_code == 200  # decided already: the page says so, nothing changes
     proposal.refresh_from_db()
     assert proposal.review_status == ReviewStatus.REFUSED
+
+
+def test_a_departement_lists_its_communes_places_until_there_are_too_many(dora, gers, auch, bob, gers_portal, monkeypatch):
+    from clocher.backoffice import events as staff_events
+
+    hall = publish_place(bob, create_place(bob, auch, {"name": "Salle du Mouzon"}, ["museum"]))
+    own = publish_place(dora, create_place(dora, gers, {"name": "Archives départementales", "commune": auch}, ["museum"]))
+    client = client_for(dora)
+    choices = client.get(url("event_create", gers)).context["form"].fields["place"].queryset
+    assert set(choices) == {hall, own}
+    monkeypatch.setattr(staff_events, "PLACE_CHOICES_MAX", 1)
+    choices = client.get(url("event_create", gers)).context["form"].fields["place"].queryset
+    assert list(choices) == [own]
+
+
+def test_an_imported_event_warns_that_the_next_import_replaces_changes(bob, auch, concert):
+    Event.objects.filter(pk=concert.pk).update(source="ics:abc", external_id="1")
+    page = client_for(bob).get(url("event_edit", auch, event_id=concert.pk)).content.decode()
+    assert "le prochain import remplacera vos changements" in page
