@@ -10,9 +10,13 @@ decided. What a person may propose comes from their membership, checked here; th
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -21,15 +25,17 @@ from django.utils.translation import gettext as _
 from clocher.organisations.models import Organisation, ReviewStatus
 from clocher.organisations.selectors import communes_of, organisations_of
 from clocher.territories.images import ProcessedImage
-from clocher.territories.models import Portal, Territory
+from clocher.territories.models import Portal, Role, StaffRole, Territory
 from clocher.territories.selectors import is_in_portal, territories_of_portal
 from clocher.territories.services import ActionRefused
 
 from . import services
+from .forms import describe_when
 from .models import Event
 from .taxonomy import category_label
 
 PROPOSALS_PER_DAY = 10
+MODERATION_ROLES = (Role.ADMIN, Role.MODERATOR)
 KEEP_IMAGE = services.KEEP_IMAGE
 
 
@@ -96,6 +102,7 @@ def _count_one(user: Any) -> None:
         cache.set(key, 1, timeout=86400)
 
 
+@transaction.atomic
 def propose_event(
     user: Any, portal: Portal, organisation: Organisation, commune: Territory, data: dict[str, Any],
     categories: list[str], *, image: ProcessedImage | None = None,
@@ -106,7 +113,7 @@ def propose_event(
     active or not in this portal), a commune the organisation does not act in or outside the
     portal, more than PROPOSALS_PER_DAY proposals a day by the same person, and what the agenda's
     rules refuse (services.EventRejected, passed on as it is so forms show it on its field).
-    Schedules nothing itself: create_proposed_event does what the agenda does for a new event.
+    Schedules an e-mail to the commune's moderators and admins after the commit.
     """
     if not proposing_organisations(user, portal).filter(pk=organisation.pk).exists():
         raise ProposalRefused(_("Vous ne faites pas partie de cette association."), "organisation")
@@ -123,6 +130,7 @@ def propose_event(
         )
     event = services.create_proposed_event(user, commune, organisation, data, categories, image=image)
     _count_one(user)
+    transaction.on_commit(partial(_mail_moderators, event.pk))
     return event
 
 
@@ -131,6 +139,7 @@ def can_correct(event: Event) -> bool:
     return event.review_status in (ReviewStatus.PENDING, ReviewStatus.REFUSED)
 
 
+@transaction.atomic
 def correct_proposal(
     user: Any, portal: Portal, event: Event, data: dict[str, Any], categories: list[str],
     *, image: ProcessedImage | None | services._Keep = services.KEEP_IMAGE,
@@ -140,6 +149,7 @@ def correct_proposal(
     Refuses someone who does not speak for the proposing organisation (or whose organisation is
     no longer active), a proposal already accepted (staff edit it from then on), more than
     PROPOSALS_PER_DAY proposals and corrections a day, and what the agenda's rules refuse.
+    Schedules an e-mail to the commune's moderators and admins after the commit.
     """
     if not proposals_of(user, portal).filter(pk=event.pk).exists():
         raise ProposalRefused(_("Vous ne faites pas partie de cette association."))
@@ -152,13 +162,73 @@ def correct_proposal(
         )
     event = services.update_proposed_event(user, event, data, categories, image=image)
     _count_one(user)
+    transaction.on_commit(partial(_mail_moderators, event.pk))
     return event
+
+
+@transaction.atomic
+def decide_proposal(actor: Any, event: Event, *, accept: bool, message: str = "") -> Event:
+    """A moderator's decision: accepts (the event is published, the organisation as organiser) or
+    refuses with a message. Refuses what services.accept_event / refuse_event refuse (a role other
+    than moderator or admin of the commune, an empty message to refuse, a second decision).
+    Schedules an e-mail to the member who proposed it after the commit, with the message."""
+    if accept:
+        event = services.accept_event(actor, event, message)
+    else:
+        event = services.refuse_event(actor, event, message)
+    transaction.on_commit(partial(_mail_proposer, event.pk))
+    return event
+
+
+def _moderators_emails(commune: Territory) -> list[str]:
+    # Those who hold the role on the commune itself: they are the ones who decide.
+    return sorted(set(
+        StaffRole.objects.filter(territory=commune, role__in=MODERATION_ROLES)
+        .exclude(user__email="").values_list("user__email", flat=True)
+    ))
+
+
+def _mail_moderators(event_id: int) -> None:
+    event = Event.objects.select_related("territory", "organisation").get(pk=event_id)
+    recipients = _moderators_emails(event.territory)
+    if not recipients:
+        return
+    subject = _("Événement proposé à %(commune)s : %(title)s") % {
+        "commune": event.territory.name, "title": event.title,
+    }
+    body = _(
+        "Bonjour,\n\n"
+        "%(organisation)s propose l'événement « %(title)s » (%(when)s) à %(commune)s.\n\n"
+        "Acceptez-le ou refusez-le avec un message dans la gestion du portail : Agenda, "
+        "« Propositions des associations ».\n"
+    ) % {
+        "organisation": event.organisation.name if event.organisation is not None else "?",
+        "title": event.title, "when": describe_when(event), "commune": event.territory.name,
+    }
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+
+
+def _mail_proposer(event_id: int) -> None:
+    event = Event.objects.select_related("territory", "author").get(pk=event_id)
+    if event.author is None or not event.author.email:
+        return
+    names = {"title": event.title, "commune": event.territory.name}
+    if event.review_status == ReviewStatus.ACCEPTED:
+        subject = _("Votre événement « %(title)s » est publié") % names
+        body = _("Bonjour,\n\n%(commune)s a accepté « %(title)s » : il est publié dans l'agenda.\n") % names
+    else:
+        subject = _("Votre proposition « %(title)s » est refusée") % names
+        body = _(
+            "Bonjour,\n\n%(commune)s a refusé « %(title)s ». Vous pouvez la corriger et la proposer à "
+            "nouveau depuis « Mes propositions d'événements ».\n"
+        ) % names
+    if event.review_message:
+        body += "\n" + _("Message de la commune :") + "\n" + event.review_message + "\n"
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [event.author.email])
 
 
 def summary_rows(event: Event) -> list[tuple[str, str]]:
     """The event as (French label, value) rows, for the moderator and the proposer to read."""
-    from .forms import describe_when
-
     rows: list[tuple[str, str]] = [
         (_("Quand"), describe_when(event)),
         (_("Catégories"), ", ".join(category_label(link.category) for link in event.categories.all())),

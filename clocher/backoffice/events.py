@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from clocher.agenda import services
 from clocher.agenda.forms import DecisionForm, NoteForm, PublishForm, StaffEventForm
 from clocher.agenda.models import Event, EventStatus
-from clocher.agenda.proposals import summary_rows
+from clocher.agenda.proposals import decide_proposal, summary_rows
 from clocher.directory.models import Place
 from clocher.directory.selectors import communes_under, visible_places
 from clocher.organisations.models import ReviewStatus
@@ -308,10 +308,7 @@ def proposal_detail(request: PortalRequest, territory_id: int, event_id: int) ->
     if request.method == "POST" and form.is_valid():
         accept = request.POST.get("decision") == "accept"
         try:
-            if accept:
-                services.accept_event(request.user, event, form.cleaned_data["message"])
-            else:
-                services.refuse_event(request.user, event, form.cleaned_data["message"])
+            decide_proposal(request.user, event, accept=accept, message=form.cleaned_data["message"])
         except ActionRefused as exc:
             # Refusing without a message is the one refusal about the field on this page.
             empty = not accept and not form.cleaned_data["message"].strip()

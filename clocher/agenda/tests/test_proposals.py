@@ -189,3 +189,33 @@ def test_my_proposals_take_a_fixed_number_of_queries(erin, auch, foyer_rural, ge
     with django_assert_max_num_queries(10):
         response = client.get(MINE)
     assert response.content.decode().count("Atelier") == 15
+
+
+def test_the_moderators_are_told_of_a_proposal_and_the_proposer_of_the_decision(
+    erin, mona, alice, bob, auch, foyer_rural, gers_portal, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(erin).post(PROPOSE, form_data(foyer_rural, auch))
+    assert len(mailoutbox) == 1
+    assert sorted(mailoutbox[0].to) == ["alice@example.org", "mona@example.org"]  # not bob, an editor
+    assert "Loto du foyer rural" in mailoutbox[0].subject
+    assert "Foyer rural d'Auch" in mailoutbox[0].body and "dimanche 6 décembre 2026" in mailoutbox[0].body
+    event = Event.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        proposals.decide_proposal(mona, event, accept=False, message="Il manque l'heure de fin")
+    assert mailoutbox[1].to == ["erin@example.org"]
+    assert "refusée" in mailoutbox[1].subject and "Il manque l'heure de fin" in mailoutbox[1].body
+    with django_capture_on_commit_callbacks(execute=True):
+        proposals.correct_proposal(erin, gers_portal, event, {"ends_at": paris(2026, 12, 6, 18)}, ["fete"])
+    assert len(mailoutbox) == 3 and "mona@example.org" in mailoutbox[2].to
+    with django_capture_on_commit_callbacks(execute=True):
+        proposals.decide_proposal(mona, event, accept=True)
+    assert "publié" in mailoutbox[3].subject
+
+
+def test_a_refused_decision_sends_nothing(erin, bob, auch, foyer_rural, gers_portal, mailoutbox,
+                                          django_capture_on_commit_callbacks):
+    event = a_proposal(erin, auch, foyer_rural)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(proposals.ActionRefused):
+        proposals.decide_proposal(bob, event, accept=True)  # an editor does not moderate
+    assert mailoutbox == []
