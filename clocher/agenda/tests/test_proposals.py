@@ -16,6 +16,7 @@ from clocher.agenda.models import Event
 from clocher.agenda.services import accept_event, create_proposed_event, refuse_event
 from clocher.organisations.models import Membership, Organisation, OrganisationStatus, ReviewStatus
 from clocher.territories.content import Status
+from clocher.territories.services import ActionRefused
 from conftest import GERS_HOST, ORNE_HOST, make_user
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -216,6 +217,6 @@ def test_the_moderators_are_told_of_a_proposal_and_the_proposer_of_the_decision(
 def test_a_refused_decision_sends_nothing(erin, bob, auch, foyer_rural, gers_portal, mailoutbox,
                                           django_capture_on_commit_callbacks):
     event = a_proposal(erin, auch, foyer_rural)
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(proposals.ActionRefused):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ActionRefused):
         proposals.decide_proposal(bob, event, accept=True)  # an editor does not moderate
     assert mailoutbox == []
