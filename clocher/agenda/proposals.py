@@ -111,7 +111,7 @@ def propose_event(
 
     Refuses someone who is not a member of the organisation (or an organisation that is not
     active or not in this portal), a commune the organisation does not act in or outside the
-    portal, more than PROPOSALS_PER_DAY proposals a day by the same person, and what the agenda's
+    portal, a place or a point in another commune, more than PROPOSALS_PER_DAY proposals a day by the same person, and what the agenda's
     rules refuse (services.EventRejected, passed on as it is so forms show it on its field).
     Schedules an e-mail to the commune's moderators and admins after the commit.
     """
@@ -128,10 +128,28 @@ def propose_event(
             _("Vous avez fait %(count)d propositions aujourd'hui : réessayez demain.")
             % {"count": PROPOSALS_PER_DAY}
         )
+    _check_where(commune, data)
     event = services.create_proposed_event(user, commune, organisation, data, categories, image=image)
     _count_one(user)
     transaction.on_commit(partial(_mail_moderators, event.pk))
     return event
+
+
+def _check_where(commune: Territory, data: dict[str, Any]) -> None:
+    """The event happens in the commune it is proposed to: its moderators are the ones who decide."""
+    cleaned = services.clean_event_data(data, territory=commune)
+    found: Territory | None = cleaned.get("commune")
+    if found is not None and found.pk != commune.pk:
+        raise ProposalRefused(
+            _("Ce lieu est à %(found)s, pas à %(commune)s : proposez l'événement à %(found)s.")
+            % {"found": found.name, "commune": commune.name},
+            "place" if cleaned.get("place") is not None else "lat",
+        )
+
+
+def _current_where(event: Event) -> dict[str, Any]:
+    return {"title": event.title, "starts_at": event.starts_at, "place": event.place_id, "lat": event.lat,
+            "lon": event.lon}
 
 
 def can_correct(event: Event) -> bool:
@@ -160,6 +178,7 @@ def correct_proposal(
             _("Vous avez fait %(count)d propositions aujourd'hui : réessayez demain.")
             % {"count": PROPOSALS_PER_DAY}
         )
+    _check_where(event.territory, {**_current_where(event), **data})
     event = services.update_proposed_event(user, event, data, categories, image=image)
     _count_one(user)
     transaction.on_commit(partial(_mail_moderators, event.pk))

@@ -220,3 +220,14 @@ def test_a_refused_decision_sends_nothing(erin, bob, auch, foyer_rural, gers_por
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ActionRefused):
         proposals.decide_proposal(bob, event, accept=True)  # an editor does not moderate
     assert mailoutbox == []
+
+
+def test_an_event_proposed_to_auch_cannot_take_place_in_marciac(erin, bob, auch, marciac, foyer_rural, gers_portal):
+    from clocher.directory.models import Place
+
+    hall = Place.objects.create(territory=marciac, commune=marciac, name="Chapiteau de Marciac", status=Status.PUBLISHED)
+    with pytest.raises(proposals.ProposalRefused) as refused:
+        proposals.propose_event(erin, gers_portal, foyer_rural, auch,
+                                {"title": "Concert", "starts_at": paris(2026, 12, 6, 20), "place": hall}, ["concert"])
+    assert refused.value.field == "place"
+    assert not Event.objects.exists()
