@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from clocher.territories.content import PublishedContent
@@ -70,6 +71,10 @@ class Place(PublishedContent):
     stars = models.PositiveSmallIntegerField(_("classement (étoiles)"), null=True, blank=True)
     cuisine = models.JSONField(_("cuisine"), default=list, blank=True)
     pets_allowed = models.BooleanField(_("animaux acceptés"), null=True, blank=True)
+    # Other languages' name and description, as a source gives them (DATAtourisme does):
+    # {"en": {"name": ..., "description": ..., "description_html": ...}, "de": {...}}. French is
+    # the place's own fields; a reader in another language sees that language's text when given.
+    translations = models.JSONField(_("traductions"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("lieu")
@@ -89,6 +94,23 @@ class Place(PublishedContent):
 
     def __str__(self) -> str:
         return self.name
+
+    def _translated(self, field: str) -> str:
+        language = (get_language() or "fr").split("-")[0]
+        if language == "fr":
+            return ""
+        text = (self.translations or {}).get(language, {}).get(field, "")
+        return text if isinstance(text, str) else ""
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language when the source gave one, else the French name."""
+        return self._translated("name") or self.name
+
+    @property
+    def display_description_html(self) -> str:
+        """The sanitised description in the reader's language when given, else the French one."""
+        return self._translated("description_html") or self.description_html
 
 
 class PlaceCategory(models.Model):

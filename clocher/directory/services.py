@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,9 +48,11 @@ DESCRIPTION_MAX_LENGTH = 20_000
 KNOWN_FIELDS = frozenset(
     {
         *TEXT_FIELDS, *ACCESS_FIELDS, *LIST_FIELDS, "description", "lat", "lon", "phone", "email",
-        "website", "price_range", "capacity", "stars", "pets_allowed", "commune",
+        "website", "price_range", "capacity", "stars", "pets_allowed", "commune", "translations",
     }
 )
+# Languages a source may give besides French (ISO 639-1), and what each may carry.
+TRANSLATION_LANGUAGE = re.compile(r"[a-z]{2}")
 
 # Markdown in, a safe subset of HTML out: raw HTML in the Markdown is escaped, then nh3 keeps
 # only these tags (a description has paragraphs, emphasis, lists, links, small headings).
@@ -258,6 +261,38 @@ def clean_place_data(data: Mapping[str, Any], *, partial: bool = False) -> dict[
     if "categories" in data:
         raw = data.get("categories") or []
         cleaned["categories"] = clean_categories([raw] if isinstance(raw, str) else raw)
+    if "translations" in data:
+        cleaned["translations"] = _clean_translations(data.get("translations"))
+    return cleaned
+
+
+def _clean_translations(raw: Any) -> dict[str, dict[str, str]]:
+    """{"en": {"name": ..., "description": ...}} checked like the French fields, descriptions
+    rendered and sanitised the same way; empty languages are dropped."""
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, Mapping) or len(raw) > 20:
+        raise PlaceRejected(_("Traductions illisibles."), "translations")
+    cleaned: dict[str, dict[str, str]] = {}
+    for language, texts in sorted(raw.items()):
+        if not isinstance(language, str) or not TRANSLATION_LANGUAGE.fullmatch(language) or language == "fr":
+            raise PlaceRejected(_("Langue de traduction inconnue : %(code)s.") % {"code": str(language)[:10]}, "translations")
+        if not isinstance(texts, Mapping):
+            raise PlaceRejected(_("Traductions illisibles."), "translations")
+        name = " ".join(str(texts.get("name") or "").replace("\x00", "").split())
+        description = str(texts.get("description") or "").replace("\x00", "").strip()
+        if len(name) > TEXT_FIELDS["name"]:
+            raise PlaceRejected(_("Trop long (%(max)d caractères au plus).") % {"max": TEXT_FIELDS["name"]}, "translations")
+        if len(description) > DESCRIPTION_MAX_LENGTH:
+            raise PlaceRejected(_("Trop long (%(max)d caractères au plus).") % {"max": DESCRIPTION_MAX_LENGTH}, "translations")
+        entry = {}
+        if name:
+            entry["name"] = name
+        if description:
+            entry["description"] = description
+            entry["description_html"] = render_description(description)
+        if entry:
+            cleaned[language] = entry
     return cleaned
 
 

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 # office's mistyped phone number should not hide the restaurant.
 OPTIONAL_FIELDS = (
     "phone", "email", "website", "opening_hours", "description", "street", "postcode", "city",
-    "wheelchair", "pets_allowed", "languages",
+    "wheelchair", "pets_allowed", "languages", "translations",
 )
 
 

@@ -2,7 +2,7 @@
 into places.
 
 What is kept: the French label (English, then any language, when there is no French one), the
-description, the first location's coordinates and address, the commune (INSEE code of the address,
+description, the label and description in every other language given, the first location's coordinates and address, the commune (INSEE code of the address,
 else the commune at the coordinates), the contacts of the place itself, the current and coming
 opening periods in OpenStreetMap syntax, wheelchair access, pets and languages. Types map to our
 taxonomy; events are the agenda's, not the directory's. A DATAtourisme object is identified by its
@@ -319,6 +319,53 @@ def _description(obj: dict[str, Any]) -> str:
     return literal(obj.get("rdfs:comment"))
 
 
+def _in_language(value: Any, language: str) -> str:
+    """The text of a literal in exactly this language, or ""."""
+    if isinstance(value, list):
+        for item in value:
+            text = _in_language(item, language)
+            if text:
+                return text
+        return ""
+    if isinstance(value, dict):
+        if value.get("@language") == language:
+            return literal(value.get("@value"))
+        if language in value:
+            return literal(value[language])
+    return ""
+
+
+def _language_codes(value: Any) -> set[str]:
+    found: set[str] = set()
+    for item in _as_list(value):
+        if isinstance(item, dict):
+            if isinstance(item.get("@language"), str):
+                found.add(item["@language"])
+            found.update(k for k in item if isinstance(k, str) and re.fullmatch(r"[a-z]{2}", k))
+    return found
+
+
+def _translations(obj: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The name and description in every language besides French that the object gives."""
+    label = obj.get("rdfs:label")
+    descriptions = [
+        item.get("dc:description") or item.get("shortDescription") for item in _dicts(obj.get("hasDescription"))
+    ]
+    languages = _language_codes(label) | {code for d in descriptions for code in _language_codes(d)}
+    translations: dict[str, dict[str, str]] = {}
+    for language in sorted(languages - {"fr"}):
+        entry = {"name": _in_language(label, language)[:200]}
+        for description in descriptions:
+            text = _in_language(description, language)
+            if text:
+                entry["description"] = text
+                break
+        entry = {key: value for key, value in entry.items() if value}
+        if entry:
+            translations[language] = entry
+    return translations
+
+
 def _languages(obj: dict[str, Any]) -> list[str]:
     codes: list[str] = []
     for value in _as_list(obj.get("availableLanguage")):
@@ -386,6 +433,7 @@ def parse_object(obj: Any, today: date | None = None) -> ParsedPlace:
     pets = place.get("petsAllowed")
     data["pets_allowed"] = pets if isinstance(pets, bool) else None
     data["languages"] = _languages(obj)
+    data["translations"] = _translations(obj)
     return ParsedPlace(
         external_id=external_id,
         data=data,
