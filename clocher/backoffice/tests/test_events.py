@@ -17,7 +17,7 @@ from PIL import Image
 
 from clocher.agenda.models import Event, EventStatus, Occurrence
 from clocher.agenda.services import create_event, create_proposed_event
-from clocher.directory.services import create_place, publish_place
+from clocher.directory.services import archive_place, create_place, publish_place
 from clocher.organisations.models import ReviewStatus
 from clocher.territories.content import Status
 from clocher.territories.models import AuditEntry
@@ -242,7 +242,13 @@ def test_a_place_of_the_directory_can_be_chosen(bob, auch, gers_portal):
     client = client_for(bob)
     assert "Salle du Mouzon" in client.get(url("event_create", auch)).content.decode()
     client.post(url("event_create", auch), {**form_data(location_name=""), "place": str(hall.pk), "publish": "1"})
-    assert Event.objects.get().place == hall
+    event = Event.objects.get()
+    assert event.place == hall
+    archive_place(bob, hall)
+    # A place the directory no longer shows stays selected on the event's page rather than vanishing.
+    page = client.get(url("event_edit", auch, event_id=event.pk))
+    assert page.context["form"].initial["place"] == hall.pk
+    assert hall in page.context["form"].fields["place"].queryset
 
 
 def test_the_list_shows_coming_events_first_then_past_ones_in_a_fixed_number_of_queries(
