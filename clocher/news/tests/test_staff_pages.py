@@ -41,7 +41,7 @@ def test_an_editor_publishes_an_article_in_one_post(bob, auch, gers_portal):
     })
     article = Article.objects.get(title="Marché de Noël")
     assert response.status_code == 302 and response["Location"] == url("news_edit", auch, article_id=article.pk)
-    assert article.status == Status.PUBLISHED and article.image.name.endswith(".jpg")
+    assert article.status == Status.PUBLISHED and str(article.image.name).endswith(".jpg")
     page = client.get(response["Location"]).content.decode()
     assert "est publié" in page and "Voir la page publique" in page
 
