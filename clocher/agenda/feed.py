@@ -1,7 +1,7 @@
 """The agenda's part of the home feed: coming events for the resident's territories, newest
 published first, each with its next date.
 
-One query whatever the page size: the next occurrence is a correlated subquery, the events are
+Two queries whatever the page size (the page's events, then their next dates): the next occurrence is a correlated subquery, the events are
 those "for" the territories (clocher.agenda.selectors.for_territories), and "load more" pages by
 publication time, strictly before the last one shown.
 """
@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from clocher.territories.content import visible_now
 from clocher.territories.models import ModuleSetting
 
 from .models import Event, EventStatus, Occurrence
-from .selectors import MODULE, for_territories
+from .selectors import LONGEST_OCCURRENCE, MODULE, Audience
 from .templatetags.agenda import event_url, when
 
 STATES = {EventStatus.CANCELLED.value: gettext_lazy("Annulé"), EventStatus.POSTPONED.value: gettext_lazy("Reporté")}
@@ -42,26 +42,39 @@ def coming_events(
     if not territories or limit <= 0:
         return []
     now = timezone.now()
-    coming = Occurrence.objects.filter(event_id=OuterRef("pk"), ends_at__gt=now)
-    next_start = coming.order_by("starts_at", "pk")
-    events = (
-        visible_now(Event.objects.all(), now)
-        .filter(for_territories([t.pk for t in territories]))
+    ids = [t.pk for t in territories]
+    # Indexed both ways: the events whose audience names one of the territories (the audience's
+    # territory index), and those without an audience that one of them publishes (the
+    # publisher's index); written as one OR of two indexed terms rather than as correlated
+    # subqueries, which would read every event.
+    for_them = Q(pk__in=Audience.objects.filter(territory_id__in=ids).values("event_id")) | (
+        Q(territory_id__in=ids) & ~Exists(Audience.objects.filter(event_id=OuterRef("pk")))
+    )
+    coming = Occurrence.objects.filter(
+        event_id=OuterRef("pk"), starts_at__gte=now - LONGEST_OCCURRENCE, ends_at__gt=now
+    )
+    page = (
+        visible_now(Event.objects.filter(for_them), now)
         .exclude(territory_id__in=ModuleSetting.objects.filter(module=MODULE, enabled=False).values("territory"))
         .filter(Exists(coming))
+        .annotate(feed_at=Coalesce("published_at", "created_at"))
+    )
+    if before is not None:
+        page = page.filter(feed_at__lt=before)
+    next_one = coming.order_by("starts_at", "pk")
+    events = (
+        Event.objects.filter(pk__in=list(page.order_by("-feed_at", "-pk").values_list("pk", flat=True)[:limit]))
         .annotate(
             feed_at=Coalesce("published_at", "created_at"),
-            next_start=Subquery(next_start.values("starts_at")[:1]),
-            next_end=Subquery(next_start.values("ends_at")[:1]),
-            next_all_day=Subquery(next_start.values("all_day")[:1]),
+            next_start=Subquery(next_one.values("starts_at")[:1]),
+            next_end=Subquery(next_one.values("ends_at")[:1]),
+            next_all_day=Subquery(next_one.values("all_day")[:1]),
         )
         .select_related("territory", "organisation")
         .defer("territory__boundary", "ical", "description", "description_html")
     )
-    if before is not None:
-        events = events.filter(feed_at__lt=before)
     items = []
-    for event in events.order_by("-feed_at", "-pk")[:limit]:
+    for event in events.order_by("-feed_at", "-pk"):
         summary = event.location_name or ""
         state = STATES.get(event.event_status)
         if state:

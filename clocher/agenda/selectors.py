@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clocher.directory.models import Place
 from clocher.directory.selectors import bbox_around, haversine_m
 from clocher.territories.content import Status, visible_now
 from clocher.territories.models import ModuleSetting, Portal, Territory, TerritoryKind
@@ -35,6 +36,8 @@ LONGEST_OCCURRENCE = datetime.timedelta(days=92)
 # "Near" gathers the candidates of the window in the box around the circle, then sorts them in
 # memory: beyond this many, only the earliest are kept (a month of a whole département).
 NEAR_CANDIDATES = 20_000
+# Candidates whose events are checked at once after the first batch.
+NEAR_BATCH = 500
 Audience = Event.audience.through
 
 
@@ -154,28 +157,51 @@ def _occurrences(
     territories: Sequence[Territory] | None,
     categories: Sequence[str] | None,
     q: str | None,
+    by_time: bool = False,
 ) -> QuerySet[Occurrence]:
+    """Occurrences of visible events overlapping [start, end).
+
+    `by_time`: the event is checked row by row (a correlated EXISTS on its primary key) rather
+    than joined. A join lets the database start from the events (right when a few territories'
+    events are asked for); the EXISTS keeps occurrences the only table of the query, so it starts
+    from the time index (right for "near", where the box and the window are what narrow).
+    """
     qs = Occurrence.objects.filter(
         # Bounded on the start (the index) and overlapping the window.
         starts_at__gte=start - LONGEST_OCCURRENCE, starts_at__lt=end, ends_at__gt=start,
-    ).filter(_visible_q(portal, "event__"))
-    if territories is not None:
-        qs = qs.filter(for_territories([t.pk for t in territories], "event_id"))
+    )
+    text = (q or "").strip()
+    ids = [t.pk for t in territories] if territories is not None else None
+    if by_time:
+        events = Event.objects.filter(Q(pk=OuterRef("event_id")) & _visible_q(portal))
+        if ids is not None:
+            events = events.filter(for_territories(ids))
+        qs = qs.filter(Exists(events))
+        if text:
+            titled = Exists(Event.objects.filter(pk=OuterRef("event_id"), title__icontains=text))
+            qs = qs.filter(titled | Q(title__icontains=text) | Q(location_name__icontains=text))
+    else:
+        qs = qs.filter(_visible_q(portal, "event__"))
+        if ids is not None:
+            qs = qs.filter(for_territories(ids, "event_id"))
+        if text:
+            qs = qs.filter(
+                Q(event__title__icontains=text) | Q(title__icontains=text) | Q(location_name__icontains=text)
+            )
     if categories:
         qs = qs.filter(with_category(categories, "event_id"))
-    text = (q or "").strip()
-    if text:
-        qs = qs.filter(
-            Q(event__title__icontains=text) | Q(title__icontains=text) | Q(location_name__icontains=text)
-        )
     return qs
 
 
 def _loaded(qs: QuerySet[Occurrence]) -> QuerySet[Occurrence]:
-    return qs.select_related(
-        "event", "event__territory", "event__place", "event__organisation", "commune"
-    ).defer("event__territory__boundary", "commune__boundary", "event__ical").prefetch_related(
-        Prefetch("event__categories", queryset=EventCategory.objects.order_by("pk"))
+    """What lists show of each occurrence: the event's short fields, its commune, its categories,
+    its place's name. The long texts stay in the database (lists never show them)."""
+    return qs.select_related("event", "commune").defer(
+        "event__description", "event__description_html", "event__ical", "event__rdates", "event__exdates",
+        "event__review_message", "commune__boundary",
+    ).prefetch_related(
+        Prefetch("event__categories", queryset=EventCategory.objects.order_by("pk")),
+        Prefetch("event__place", queryset=Place.objects.only("pk", "name", "status", "commune_id")),
     )
 
 
@@ -202,10 +228,20 @@ def occurrences_between(
     """
     if limit <= 0 or end <= start:
         return []
-    qs = _occurrences(portal, start, end, territories=territories, categories=categories, q=q)
-    if near is None:
-        page = list(_loaded(qs.order_by("starts_at", "pk"))[offset:offset + limit])
-        return [Found(occurrence) for occurrence in page]
+    text = (q or "").strip()
+    if near is None or text:
+        qs = _occurrences(
+            portal, start, end, territories=territories, categories=categories, q=text, by_time=near is not None
+        )
+        if near is None:
+            page = list(_loaded(qs.order_by("starts_at", "pk"))[offset:offset + limit])
+            return [Found(occurrence) for occurrence in page]
+    else:
+        # The window in the box from the occurrences alone (the time index and the rows' own
+        # coordinates); what the event allows is checked afterwards, for the first ones only.
+        qs = Occurrence.objects.filter(
+            starts_at__gte=start - LONGEST_OCCURRENCE, starts_at__lt=end, ends_at__gt=start
+        )
     lat, lon = near
     radius = float(radius_m or 0)
     if radius <= 0:
@@ -214,16 +250,51 @@ def occurrences_between(
     candidates = (
         qs.filter(lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east)
         .order_by("starts_at", "pk")
-        .values_list("pk", "starts_at", "lat", "lon")[:NEAR_CANDIDATES]
+        .values_list("pk", "event_id", "starts_at", "lat", "lon")[:NEAR_CANDIDATES]
     )
-    within: list[tuple[datetime.datetime, float, int]] = []
-    for pk, starts_at, olat, olon in candidates:
+    within: list[tuple[datetime.datetime, float, int, int]] = []
+    for pk, event_id, starts_at, olat, olon in candidates:
         if olat is None or olon is None:
             continue
         distance = haversine_m(lat, lon, olat, olon)
         if distance <= radius:
-            within.append((starts_at, distance, pk))
+            within.append((starts_at, distance, pk, event_id))
     within.sort()
-    chosen = within[offset:offset + limit]
-    by_pk = {o.pk: o for o in _loaded(Occurrence.objects.filter(pk__in=[pk for _s, _d, pk in chosen]))}
-    return [Found(by_pk[pk], distance) for _s, distance, pk in chosen if pk in by_pk]
+    if text:
+        shown = within  # already filtered by the query
+    else:
+        shown = _allowed(portal, within, offset + limit, territories=territories, categories=categories)
+    chosen = shown[offset:offset + limit]
+    by_pk = {o.pk: o for o in _loaded(Occurrence.objects.filter(pk__in=[pk for _s, _d, pk, _e in chosen]))}
+    return [Found(by_pk[pk], distance) for _s, distance, pk, _e in chosen if pk in by_pk]
+
+
+def _allowed(
+    portal: Portal,
+    rows: list[tuple[datetime.datetime, float, int, int]],
+    wanted: int,
+    *,
+    territories: Sequence[Territory] | None,
+    categories: Sequence[str] | None,
+) -> list[tuple[datetime.datetime, float, int, int]]:
+    """The first `wanted` rows whose event is visible (and for these territories, of these
+    categories), in order. One query when the first rows are visible, as they nearly always are;
+    a selective filter goes on with larger batches."""
+    events = Event.objects.filter(_visible_q(portal))
+    if territories is not None:
+        events = events.filter(for_territories([t.pk for t in territories]))
+    if categories:
+        events = events.filter(with_category(categories))
+    kept: list[tuple[datetime.datetime, float, int, int]] = []
+    decided: dict[int, bool] = {}
+    first, size = 0, max(wanted, 1)
+    while first < len(rows) and len(kept) < wanted:
+        chunk = rows[first:first + size]
+        unknown = {row[3] for row in chunk} - decided.keys()
+        if unknown:
+            visible = set(events.filter(pk__in=unknown).values_list("pk", flat=True))
+            decided.update({pk: pk in visible for pk in unknown})
+        kept.extend(row for row in chunk if decided[row[3]])
+        first += size
+        size = max(size * 4, NEAR_BATCH)
+    return kept

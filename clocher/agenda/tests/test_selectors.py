@@ -168,3 +168,22 @@ def test_next_occurrences_leave_out_the_past(auch):
     event = make_event(auch, "Yoga", at(2026, 11, 2, 18), repeats=[at(2026, 11, 30, 18), at(2026, 12, 7, 18)])
     upcoming = next_occurrences(event, after=at(2026, 11, 24))
     assert [o.starts_at for o in upcoming] == [at(2026, 11, 30, 18), at(2026, 12, 7, 18)]
+
+
+def test_near_leaves_out_invisible_events_even_when_they_come_first(gers_portal, auch, marciac, orne_portal, alencon):
+    lat, lon = north_of_auch(200)
+    for number in range(30):
+        make_event(auch, f"Brouillon {number}", at(2026, 11, 28, 9), status=Status.DRAFT, lat=lat, lon=lon)
+    # Another portal's event standing in the Gers box (a wrong point) is not the Gers portal's.
+    make_event(alencon, "D'Alençon", at(2026, 11, 28, 9), lat=lat, lon=lon)
+    make_event(marciac, "Sport", at(2026, 11, 28, 10), lat=lat, lon=lon, categories=["sport"])
+    make_event(auch, "Concert", at(2026, 11, 28, 11), lat=lat, lon=lon, categories=["concert"])
+    assert titles(occurrences_between(gers_portal, *WEEK, near=AUCH, radius_m=1000, limit=1)) == ["Sport"]
+    assert titles(occurrences_between(gers_portal, *WEEK, near=AUCH, radius_m=1000, offset=1)) == ["Concert"]
+    assert titles(
+        occurrences_between(gers_portal, *WEEK, near=AUCH, radius_m=1000, territories=ancestors(auch))
+    ) == ["Concert"]
+    assert titles(occurrences_between(gers_portal, *WEEK, near=AUCH, radius_m=1000, categories=["sport"])) == [
+        "Sport"
+    ]
+    assert titles(occurrences_between(gers_portal, *WEEK, near=AUCH, radius_m=1000, q="conc")) == ["Concert"]
