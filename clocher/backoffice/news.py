@@ -9,6 +9,8 @@ One form writes and publishes an article, so a secretary publishes from a phone 
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
@@ -96,7 +98,12 @@ def _save_publication(request: PortalRequest, form: ArticleForm, article: Articl
             article = services.unpublish_article(request.user, article)
         return article
     if choice == PUBLISH_LATER:
-        return services.publish_article(request.user, article, form.publish_moment())
+        moment = form.publish_moment()
+        if article.status == Status.SCHEDULED and moment is not None and article.published_at is not None and (
+            abs(article.published_at - moment) < datetime.timedelta(minutes=1)
+        ):
+            return article  # the same date, shown to the minute: nothing to schedule again
+        return services.publish_article(request.user, article, moment)
     if article.status == Status.PUBLISHED:
         return article
     return services.publish_article(request.user, article)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from clocher.core.modules import Module, registry
 
 from .feed import alert_banner, news_feed
+from .proposals import personal_data
 
 registry.register(
     Module(
@@ -17,6 +18,7 @@ registry.register(
         feed=news_feed,
         banner=alert_banner,
         url_namespaces=("news",),
+        personal_data=personal_data,
         order=5,
     )
 )

@@ -53,6 +53,29 @@ def proposals_of(user: Any, portal: Portal) -> QuerySet[Article]:
     )
 
 
+def personal_data(user: Any) -> dict[str, Any]:
+    """What the news keeps about a person, for "download my data": the articles they wrote or
+    proposed (staff articles carry their author too), with the moderator's answer."""
+    rows = (
+        Article.objects.filter(author=user).select_related("territory", "organisation")
+        .defer("territory__boundary").order_by("created_at", "pk")
+    )
+    return {
+        "articles": [
+            {
+                "title": article.title,
+                "territory": article.territory.name,
+                "organisation": article.organisation.name if article.organisation is not None else None,
+                "status": article.status,
+                "review_status": article.review_status,
+                "review_message": article.review_message,
+                "created_at": article.created_at.isoformat(),
+            }
+            for article in rows
+        ]
+    }
+
+
 def pending_proposals(territory: Territory) -> QuerySet[Article]:
     """What waits for the moderators of this commune, oldest first."""
     return (

@@ -122,3 +122,15 @@ def test_another_portal_sees_none_of_my_proposals(erin, foyer_rural, auch, gers_
     assert proposals.proposals_of(erin, orne_portal).count() == 0
     page = client_for(erin, ORNE_HOST).get(reverse("news:my_proposals")).content.decode()
     assert "Loto du foyer" not in page
+
+
+def test_download_my_data_holds_what_i_proposed(erin, foyer_rural, auch, gers_portal):
+    from clocher.core.modules import registry
+
+    _propose(erin, gers_portal, foyer_rural, auch)
+    module = registry.get("news")
+    assert module is not None and module.personal_data is not None
+    data = module.personal_data(erin)
+    assert data["articles"][0]["title"] == "Loto du foyer"
+    assert data["articles"][0]["organisation"] == "Foyer rural d'Auch"
+    assert data["articles"][0]["review_status"] == "pending"

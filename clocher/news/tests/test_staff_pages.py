@@ -169,3 +169,15 @@ def test_an_alert_of_another_territory_cannot_be_ended(bob, dora, gers, auch, ge
     theirs = alert(dora, gers)
     assert client_for(bob).post(url("news_alert_end", auch, alert_id=theirs.pk)).status_code == 404
     services.end_alert(dora, theirs)
+
+
+def test_saving_a_scheduled_article_again_does_not_schedule_it_twice(bob, auch, gers_portal):
+    from clocher.territories.models import AuditEntry
+
+    when = timezone.localtime(timezone.now() + datetime.timedelta(days=2)).replace(second=0, microsecond=0)
+    article = publish(bob, auch, "Plus tard", at=when)
+    client = client_for(bob)
+    client.post(url("news_edit", auch, article_id=article.pk), {
+        "kind": "news", "title": "Plus tard", "publication": "schedule", "publish_at": when.strftime("%Y-%m-%dT%H:%M"),
+    })
+    assert AuditEntry.objects.filter(action="news.article.schedule").count() == 1
