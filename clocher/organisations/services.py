@@ -28,7 +28,7 @@ from markdown_it import MarkdownIt
 
 from clocher.territories.images import ProcessedImage
 from clocher.territories.models import Portal, Role, StaffRole, Territory, TerritoryKind
-from clocher.territories.selectors import is_in_portal, roles_of
+from clocher.territories.selectors import ancestors, is_in_portal, roles_of
 from clocher.territories.services import ActionRefused, record_audit, sanitize_description
 
 from .models import MemberRole, Membership, Organisation, OrganisationKind, OrganisationStatus
@@ -273,7 +273,8 @@ def request_organisation(
 ) -> Organisation:
     """A resident asks to register an organisation; it stays pending until a moderator decides.
 
-    The first of `communes` is where it has its seat: that commune's moderators and admins decide,
+    The first of `communes` is where it has its seat: that commune's moderators and admins decide
+    (or, when nobody moderates there, those of its EPCI or département: see `moderating_territory`),
     and receive an e-mail after the commit. The user becomes its manager. Refuses an account
     without a verified e-mail address, invalid details, communes outside the portal, and more than
     REQUESTS_PER_DAY requests a day.
@@ -286,15 +287,24 @@ def request_organisation(
         )
     cleaned = clean_organisation_data(data)
     chosen = _check_communes(communes, portal=portal)
-    seat = chosen[0]
     organisation = Organisation.objects.create(
-        territory=seat, status=OrganisationStatus.PENDING, created_by=user, **cleaned
+        territory=moderating_territory(chosen[0]), status=OrganisationStatus.PENDING, created_by=user, **cleaned
     )
     organisation.communes.set(chosen)
     Membership.objects.create(organisation=organisation, user=user, role=MemberRole.MANAGER, added_by=user)
     _bump(_request_key(user))
     transaction.on_commit(partial(_mail_moderators_of_request, organisation.pk))
     return organisation
+
+
+def moderating_territory(commune: Territory) -> Territory:
+    """Who decides on a request whose seat is `commune`: the commune when someone moderates there,
+    else the nearest EPCI or département that has a moderator or an admin (many small communes
+    have not joined, and a request nobody can see would wait forever); the commune when none has."""
+    for territory in ancestors(commune):
+        if StaffRole.objects.filter(territory=territory, role__in=MODERATION_ROLES).exists():
+            return territory
+    return commune
 
 
 def moderators_of(territory: Territory) -> list[str]:

@@ -215,3 +215,15 @@ def test_a_member_leaves_and_a_second_manager_lets_the_first_go(foyer_rural, eri
     ]
     with pytest.raises(services.OrganisationRefused):
         services.leave_organisation(erin, foyer_rural)
+
+
+def test_a_request_in_a_commune_nobody_moderates_goes_to_the_departement(
+    asker, gers_portal, marciac, dora, django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation = services.request_organisation(asker, gers_portal, DATA, [marciac])
+    assert organisation.territory == marciac.departement
+    assert mail.outbox[-1].to == [dora.email]
+    services.approve_organisation(dora, organisation)
+    organisation.refresh_from_db()
+    assert organisation.status == OrganisationStatus.ACTIVE
