@@ -163,3 +163,18 @@ def test_a_resident_is_sent_nowhere_and_a_visitor_to_sign_in(resident: Any, auch
     response = Client(HTTP_HOST=GERS_HOST).get(url("sources", auch))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse(settings.LOGIN_URL))
+
+
+def test_a_superuser_reads_sources_and_runs_in_the_django_admin(db: None, source: ImportSource) -> None:
+    from clocher.accounts.models import User
+
+    from .conftest import with_totp
+
+    ImportRun.objects.create(source=source, started_at="2025-06-01T10:00:00Z", outcome=RunOutcome.FAILED, error="503")
+    root = with_totp(User.objects.create_superuser(email="root@example.org", password="x-long-password"))
+    client = client_for(root)
+
+    assert client.get(reverse("admin:imports_importsource_changelist")).status_code == 200
+    assert client.get(reverse("admin:imports_importsource_change", args=[source.pk])).status_code == 200
+    assert client.get(reverse("admin:imports_importrun_changelist")).status_code == 200
+    assert client.get(reverse("admin:imports_importsource_add")).status_code == 403
