@@ -44,8 +44,12 @@ def test_an_editor_adds_a_place_from_a_phone(page, bob, auch):
     assert place.status == Status.ARCHIVED
 
 
-def test_a_resident_proposes_a_place_and_the_moderator_accepts_it(page, context, auch):
+def test_a_resident_proposes_a_place_and_the_moderator_accepts_it(page, context, auch, foyer_rural):
+    # Places are proposed in the name of an association or a business the person belongs to.
+    from clocher.organisations.models import Membership
+
     resident = make_user("asso@example.org", home_commune=auch)
+    Membership.objects.create(organisation=foyer_rural, user=resident)
     sign_in(page, resident.email, PASSWORD)
     check(page)
     visit(page, "/lieux/proposer/")
