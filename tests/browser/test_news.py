@@ -127,3 +127,39 @@ def test_an_editor_raises_an_alert_from_a_phone(page, context, bob, auch):
     expect(page.get_by_text("est en cours")).to_be_visible()
     visit(page, "/communes/32013/alertes/")
     expect(page.get_by_role("heading", name="Coupure d'eau rue Gambetta")).to_be_visible()
+
+
+def test_an_association_proposes_news_and_the_moderator_accepts_it(page, context, erin, mona, foyer_rural, auch):
+    from .conftest import sign_in
+
+    sign_in(page, erin.email, PASSWORD)
+    check(page)
+    visit(page, "/actualites/proposer/")
+    page.get_by_label(re.compile("^Titre")).fill("Loto du Foyer rural")
+    page.get_by_label(re.compile("^Texte")).fill("Samedi à 20 h, salle des fêtes.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Envoyer la proposition").click()
+    check(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes propositions d’actualités")
+    expect(page.get_by_text("En attente de modération")).to_be_visible()
+
+    context.clear_cookies()
+    sign_in(page, mona.email, PASSWORD)
+    check(page)
+    visit(page, f"/gestion/{auch.pk}/actualites/propositions/")
+    page.get_by_role("link", name="Loto du Foyer rural").click()
+    page.wait_for_url("**/propositions/*/")
+    check(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Accepter et publier").click()
+    check(page)
+    article = Article.objects.get(title="Loto du Foyer rural")
+    assert article.status == Status.PUBLISHED
+    visit(page, article_path(article))
+    expect(page.get_by_text("Proposé par Foyer rural d'Auch")).to_be_visible()
+
+
+def article_path(article):
+    from clocher.news.feed import article_url
+
+    return article_url(article)
