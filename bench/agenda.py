@@ -43,10 +43,14 @@ def run(bench: Bench) -> None:
     generate = (f"agenda: generate {EVENTS:,} events", "s", "-")
     weekend = (f"this weekend within {RADIUS_M // 1000} km, p95", "ms", "< 20")
     weekend_median = (f"this weekend within {RADIUS_M // 1000} km, median", "ms", "-")
+    # The process's own CPU time per call: what the wall-clock time is on a machine not shared
+    # with other work (test runs, other benches), which inflates the wall-clock figures.
+    weekend_cpu = (f"this weekend within {RADIUS_M // 1000} km, p95 CPU time", "ms", "-")
     feed = ("home feed (every module), p95", "ms", "< 30")
     feed_median = ("home feed (every module), median", "ms", "-")
     own = ("home feed, the agenda's part, p95", "ms", "-")
-    with bench.measuring(generate, weekend, weekend_median, feed, feed_median, own):
+    feed_cpu = ("home feed (every module), p95 CPU time", "ms", "-")
+    with bench.measuring(generate, weekend, weekend_median, weekend_cpu, feed, feed_median, feed_cpu, own):
         import django
 
         os.environ.update(bench.env)
@@ -60,17 +64,19 @@ def run(bench: Bench) -> None:
         events, occurrences = generate_events(portal)
         bench.record(generate[0], time.perf_counter() - started, "s", "-", None)
         print(f"  {events:,} events, {occurrences:,} occurrences")
-        with bench.measuring(weekend, weekend_median):
-            p95, median = measure_weekend(portal)
+        with bench.measuring(weekend, weekend_median, weekend_cpu):
+            p95, median, cpu = measure_weekend(portal)
             bench.record(weekend[0], p95, "ms", "< 20", p95 < 20)
             bench.record(weekend_median[0], median, "ms", "-", None)
-        with bench.measuring(feed, feed_median):
-            p95, median = measure_feed(portal)
+            bench.record(weekend_cpu[0], cpu, "ms", "-", None)
+        with bench.measuring(feed, feed_median, feed_cpu):
+            p95, median, cpu = measure_feed(portal)
             bench.record(feed[0], p95, "ms", "< 30", p95 < 30)
             bench.record(feed_median[0], median, "ms", "-", None)
+            bench.record(feed_cpu[0], cpu, "ms", "-", None)
         with bench.measuring(own):
             # The feed is the sum of every module's part: the agenda's alone says whose it is.
-            p95, _median = measure_feed(portal, only_agenda=True)
+            p95, _median, _cpu = measure_feed(portal, only_agenda=True)
             bench.record(own[0], p95, "ms", "-", None)
 
 
@@ -179,12 +185,15 @@ def _points(count: int) -> list[tuple[float, float]]:
     return points
 
 
-def _p95(timings: list[float]) -> tuple[float, float]:
+def _p95(timings: list[float], cpu: list[float]) -> tuple[float, float, float]:
+    """p95 and median of the wall-clock times, and p95 of the CPU times, in milliseconds."""
     timings.sort()
-    return timings[int(len(timings) * 0.95) - 1], statistics.median(timings)
+    cpu.sort()
+    index = int(len(timings) * 0.95) - 1
+    return timings[index], statistics.median(timings), cpu[index]
 
 
-def measure_weekend(portal: Any) -> tuple[float, float]:
+def measure_weekend(portal: Any) -> tuple[float, float, float]:
     from django.utils import timezone
 
     from clocher.agenda.selectors import occurrences_between
@@ -193,21 +202,22 @@ def measure_weekend(portal: Any) -> tuple[float, float]:
     start, end = period_bounds("weekend", timezone.now())
     points = _points(CALLS)
     occurrences_between(portal, start, end, near=points[0], radius_m=RADIUS_M, limit=PAGE + 1)  # warm
-    timings = []
+    timings, cpu = [], []
     found = 0
     for point in points:
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         page = occurrences_between(portal, start, end, near=point, radius_m=RADIUS_M, limit=PAGE + 1)
         # What the page reads of each row: the event, its categories, its commune.
         for item in page:
             _ = (item.event.title, item.occurrence.commune, list(item.event.categories.all()))
         timings.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.process_time() - began_cpu) * 1000)
         found += len(page)
     print(f"  this weekend: {found / CALLS:.1f} rows on the first page on average")
-    return _p95(timings)
+    return _p95(timings, cpu)
 
 
-def measure_feed(portal: Any, *, only_agenda: bool = False) -> tuple[float, float]:
+def measure_feed(portal: Any, *, only_agenda: bool = False) -> tuple[float, float, float]:
     from clocher.core.modules import registry
     from clocher.territories.home import feed_for
     from clocher.territories.models import Territory, with_parents
@@ -220,12 +230,13 @@ def measure_feed(portal: Any, *, only_agenda: bool = False) -> tuple[float, floa
     agenda = registry.get("agenda")
     modules = [agenda] if only_agenda and agenda is not None else None
     feed_for(portal, ancestors(chosen[0]), modules=modules)  # warm
-    timings = []
+    timings, cpu = [], []
     found = 0
     for commune in chosen:
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         items = feed_for(portal, ancestors(commune), modules=modules)
         timings.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.process_time() - began_cpu) * 1000)
         found += len(items)
     print(f"  home feed{' (agenda only)' if only_agenda else ''}: {found / CALLS:.1f} items on average")
-    return _p95(timings)
+    return _p95(timings, cpu)

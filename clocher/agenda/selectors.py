@@ -14,7 +14,8 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -198,7 +199,8 @@ def _loaded(qs: QuerySet[Occurrence]) -> QuerySet[Occurrence]:
     its place's name. The long texts stay in the database (lists never show them)."""
     return qs.select_related("event", "commune").defer(
         "event__description", "event__description_html", "event__ical", "event__rdates", "event__exdates",
-        "event__review_message", "commune__boundary",
+        "event__review_message", "event__checksum", "event__external_id", "event__source",
+        "event__accessibility_note", "event__status_note", "commune__boundary", "commune__search_name",
     ).prefetch_related(
         Prefetch("event__categories", queryset=EventCategory.objects.order_by("pk")),
         Prefetch("event__place", queryset=Place.objects.only("pk", "name", "status", "commune_id")),
@@ -247,54 +249,58 @@ def occurrences_between(
     if radius <= 0:
         return []
     south, west, north, east = bbox_around(lat, lon, radius)
+    # Rows come in start order: the start's rank is all the sort needs, so the start travels as
+    # text (a datetime per row is most of the time spent reading a few thousand of them).
     candidates = (
         qs.filter(lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east)
         .order_by("starts_at", "pk")
-        .values_list("pk", "event_id", "starts_at", "lat", "lon")[:NEAR_CANDIDATES]
+        .annotate(start_key=Cast("starts_at", CharField()))
+        .values_list("pk", "event_id", "start_key", "lat", "lon")[:NEAR_CANDIDATES]
     )
-    within: list[tuple[datetime.datetime, float, int, int]] = []
-    for pk, event_id, starts_at, olat, olon in candidates:
+    within: list[tuple[int, float, int, int]] = []
+    rank, previous = 0, None
+    for pk, event_id, start_key, olat, olon in candidates:
+        if start_key != previous:
+            rank, previous = rank + 1, start_key
         if olat is None or olon is None:
             continue
         distance = haversine_m(lat, lon, olat, olon)
         if distance <= radius:
-            within.append((starts_at, distance, pk, event_id))
+            within.append((rank, distance, pk, event_id))
     within.sort()
     if text:
-        shown = within  # already filtered by the query
-    else:
-        shown = _allowed(portal, within, offset + limit, territories=territories, categories=categories)
-    chosen = shown[offset:offset + limit]
-    by_pk = {o.pk: o for o in _loaded(Occurrence.objects.filter(pk__in=[pk for _s, _d, pk, _e in chosen]))}
-    return [Found(by_pk[pk], distance) for _s, distance, pk, _e in chosen if pk in by_pk]
+        # Already narrowed by the query, visibility included.
+        chosen = within[offset:offset + limit]
+        by_pk = {o.pk: o for o in _loaded(Occurrence.objects.filter(pk__in=[row[2] for row in chosen]))}
+        return [Found(by_pk[pk], distance) for _s, distance, pk, _e in chosen if pk in by_pk]
+    return _visible_page(portal, within, offset, limit, territories=territories, categories=categories)
 
 
-def _allowed(
+def _visible_page(
     portal: Portal,
-    rows: list[tuple[datetime.datetime, float, int, int]],
-    wanted: int,
+    rows: list[tuple[int, float, int, int]],
+    offset: int,
+    limit: int,
     *,
     territories: Sequence[Territory] | None,
     categories: Sequence[str] | None,
-) -> list[tuple[datetime.datetime, float, int, int]]:
-    """The first `wanted` rows whose event is visible (and for these territories, of these
-    categories), in order. One query when the first rows are visible, as they nearly always are;
-    a selective filter goes on with larger batches."""
-    events = Event.objects.filter(_visible_q(portal))
-    if territories is not None:
-        events = events.filter(for_territories([t.pk for t in territories]))
-    if categories:
-        events = events.filter(with_category(categories))
-    kept: list[tuple[datetime.datetime, float, int, int]] = []
-    decided: dict[int, bool] = {}
+) -> list[Found]:
+    """The rows offset..offset+limit among those whose event is visible (and for these
+    territories, of these categories), loaded, in order: the visibility is checked by the query
+    that loads them, a batch of candidates at a time. One batch nearly always suffices; a
+    selective filter goes on with larger ones."""
+    kept: list[Found] = []
+    wanted = offset + limit
     first, size = 0, max(wanted, 1)
     while first < len(rows) and len(kept) < wanted:
         chunk = rows[first:first + size]
-        unknown = {row[3] for row in chunk} - decided.keys()
-        if unknown:
-            visible = set(events.filter(pk__in=unknown).values_list("pk", flat=True))
-            decided.update({pk: pk in visible for pk in unknown})
-        kept.extend(row for row in chunk if decided[row[3]])
+        qs = Occurrence.objects.filter(pk__in=[row[2] for row in chunk]).filter(_visible_q(portal, "event__"))
+        if territories is not None:
+            qs = qs.filter(for_territories([t.pk for t in territories], "event_id"))
+        if categories:
+            qs = qs.filter(with_category(categories, "event_id"))
+        by_pk = {o.pk: o for o in _loaded(qs)}
+        kept.extend(Found(by_pk[pk], distance) for _s, distance, pk, _e in chunk if pk in by_pk)
         first += size
         size = max(size * 4, NEAR_BATCH)
-    return kept
+    return kept[offset:offset + limit]
