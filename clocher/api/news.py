@@ -20,6 +20,7 @@ from pydantic import Field
 from clocher.news.feed import alert_url, article_url
 from clocher.news.models import Alert, Article, ArticleKind, Attachment
 from clocher.news.selectors import (
+    KIND_SLUGS,
     access_article,
     articles_for,
     current_alerts,
@@ -127,6 +128,8 @@ def _article(request: HttpRequest, article: Article) -> dict[str, Any]:
 def _kind(value: str | None) -> str | None:
     if not value:
         return None
+    # The residents' words of the pages and feeds (?type=travaux) are understood too.
+    value = KIND_SLUGS.get(value, value)
     if value not in ArticleKind.values:
         raise HttpError(
             400, _("Type inconnu : %(kind)s (news, works, council ou bulletin).") % {"kind": value[:20]}
@@ -146,7 +149,10 @@ def list_news(
         Query(description="Code INSEE d'une commune ou d'un département, ou SIREN d'un EPCI : ce qui concerne "
                           "ses habitants. Sans territoire : toutes les actualités du portail."),
     ] = None,
-    kind: Annotated[str | None, Query(description="news, works, council ou bulletin.")] = None,
+    kind: Annotated[
+        str | None,
+        Query(description="news, works, council ou bulletin (ou actualites, travaux, conseil, bulletins)."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=LIST_MAX_LIMIT)] = 20,
     offset: Annotated[int, Query(ge=0, le=OFFSET_MAX)] = 0,
 ) -> ArticlePage:

@@ -52,7 +52,7 @@ class TerritoryNewsRss(Feed):  # type: ignore[type-arg]  # django-stubs: Feed[It
         if territory.kind == TerritoryKind.COMMUNE and not is_module_enabled(portal, territory, MODULE):
             raise Http404(_("Ce service n'est pas proposé dans cette commune."))
         slug = request.GET.get("type", "")
-        kind = KIND_SLUGS.get(slug)
+        kind = KIND_SLUGS.get(slug) or (slug if slug in ArticleKind.values else None)
         if slug and kind is None:
             raise Http404(_("Type d'actualité inconnu."))
         return territory, kind, portal

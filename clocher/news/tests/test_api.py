@@ -30,6 +30,8 @@ def test_the_news_of_a_commune_include_its_ancestors_newest_first(gers_client, b
     assert first["url"].startswith("http://gers.test/actualites/")
     works = gers_client.get("/api/v1/news", {"territory": "32013", "kind": "works"}).json()
     assert [item["title"] for item in works["results"]] == ["Auch"]
+    in_french = gers_client.get("/api/v1/news", {"territory": "32013", "kind": "travaux"}).json()
+    assert [item["title"] for item in in_french["results"]] == ["Auch"]
     everything = gers_client.get("/api/v1/news").json()
     assert everything["count"] == 3
 
