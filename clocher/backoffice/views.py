@@ -114,10 +114,12 @@ def territory_overview(request: PortalRequest, territory_id: int) -> HttpRespons
     territory = _access(request, territory_id)
     joined = collectivity_of(territory) is not None
     is_admin = Role.ADMIN in roles_of(request.user, territory)
+    modules = enabled_modules(request.portal, territory) if joined else []
     return _page(
         request, "backoffice/territory.html", territory,
         staff_count=StaffRole.objects.filter(territory=territory).values("user").distinct().count(),
-        modules=enabled_modules(request.portal, territory) if joined else [],
+        modules=modules,
+        module_names={module.name for module in modules},
         registry_size=len(registry.all()),
         latest_entries=(
             AuditEntry.objects.filter(territory=territory)[:5] if is_admin else AuditEntry.objects.none()
