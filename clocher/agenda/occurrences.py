@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -31,6 +32,9 @@ logger = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
 HORIZON = datetime.timedelta(days=730)
 MAX_PER_EVENT = 3000
+# How many occurrences a rebuild reads at most from the first start: a daily event since 1970 up
+# to the horizon is about 22,000. Sources may not repeat more often than daily (services refuse it).
+SCAN_LIMIT = 30_000
 # Where expansion starts: no event of a French commune's agenda recurs from before this.
 EARLIEST = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 UID_DOMAIN = "clocher"
@@ -138,36 +142,50 @@ def _text(component: Any, name: str) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
+def _spec(event: Event, component: Any) -> OccurrenceSpec:
+    occurrence_start, is_date = as_moment(component.get("DTSTART").dt)
+    title = _text(component, "SUMMARY")
+    location = _text(component, "LOCATION")
+    lat, lon = _geo(component)
+    own_point = lat is not None and (lat, lon) != (event.lat, event.lon)
+    return OccurrenceSpec(
+        starts_at=occurrence_start,
+        ends_at=_end_of(component, occurrence_start, is_date),
+        all_day=is_date or event.all_day,
+        title=title if title and title != event.title else "",
+        location_name=location if location and location != event.location_name else "",
+        lat=lat if own_point else None,
+        lon=lon if own_point else None,
+        is_cancelled=event.event_status == "cancelled" or _text(component, "STATUS").upper() == "CANCELLED",
+    )
+
+
 def expand(event: Event, start: datetime.datetime, end: datetime.datetime) -> list[OccurrenceSpec]:
     """The event's occurrences that overlap [start, end), sorted by start, exactly as
-    recurring_ical_events gives them; pure (reads no database).
+    recurring_ical_events gives them; pure (reads no database). Keep the window bounded: a dense
+    series yields every occurrence in it.
 
     An override (RECURRENCE-ID) with another title, location or point carries them; one with
     STATUS:CANCELLED, or any occurrence of a cancelled event, is cancelled.
     """
-    calendar = event_calendar(event)
-    found = recurring_ical_events.of(calendar).between(start, end)
-    specs: list[OccurrenceSpec] = []
-    event_cancelled = event.event_status == "cancelled"
-    for component in found:
-        occurrence_start, is_date = as_moment(component.get("DTSTART").dt)
-        title = _text(component, "SUMMARY")
-        location = _text(component, "LOCATION")
-        lat, lon = _geo(component)
-        specs.append(
-            OccurrenceSpec(
-                starts_at=occurrence_start,
-                ends_at=_end_of(component, occurrence_start, is_date),
-                all_day=is_date or event.all_day,
-                title=title if title and title != event.title else "",
-                location_name=location if location and location != event.location_name else "",
-                lat=lat if lat is not None and (lat, lon) != (event.lat, event.lon) else None,
-                lon=lon if lat is not None and (lat, lon) != (event.lat, event.lon) else None,
-                is_cancelled=event_cancelled or _text(component, "STATUS").upper() == "CANCELLED",
-            )
-        )
-    specs.sort(key=lambda spec: spec.starts_at)
-    return specs
+    found = recurring_ical_events.of(event_calendar(event)).between(start, end)
+    return sorted((_spec(event, component) for component in found), key=lambda spec: spec.starts_at)
+
+
+def _scan(event: Event, start: datetime.datetime, end: datetime.datetime) -> tuple[list[OccurrenceSpec], bool]:
+    """The occurrences from `start` to `end` in start order, at most the last MAX_PER_EVENT, and
+    whether the scan stopped at SCAN_LIMIT before reaching `end`. The work is bounded whatever
+    the source wrote."""
+    kept: deque[OccurrenceSpec] = deque(maxlen=MAX_PER_EVENT)
+    occurrences = recurring_ical_events.of(event_calendar(event)).after(start)
+    for scanned, component in enumerate(occurrences, start=1):
+        spec = _spec(event, component)
+        if spec.starts_at >= end:
+            return list(kept), False
+        if scanned > SCAN_LIMIT:
+            return list(kept), True
+        kept.append(spec)
+    return list(kept), False
 
 
 def materialisation_window(event: Event, now: datetime.datetime | None = None) -> tuple[datetime.datetime, datetime.datetime]:
@@ -182,22 +200,27 @@ def rebuild_occurrences(event: Event, now: datetime.datetime | None = None) -> i
     """Rewrites the event's Occurrence rows from its recurrence; returns how many there are.
 
     Location and commune are copied from the event (an override's own point wins), so that date
-    and distance queries need no join. Past MAX_PER_EVENT the earliest are dropped, with a warning.
+    and distance queries need no join. Past MAX_PER_EVENT the earliest are dropped, with a warning;
+    reading stops after SCAN_LIMIT dates, with a warning.
     Callers run it inside their transaction.
     """
     from .models import Occurrence
 
     start, end = materialisation_window(event, now)
     try:
-        specs = expand(event, start, end)
+        specs, stopped = _scan(event, start, end)
+        if stopped:
+            # recurring_ical_events cannot skip ahead cheaply (it walks a rule from its start), so
+            # a series this long keeps the dates read so far rather than costing minutes.
+            logger.warning("Event %s has more than %d dates; materialised up to %s", event.pk, SCAN_LIMIT,
+                           specs[-1].starts_at if specs else start)
     except Exception:
         # A calendar the library cannot expand must not lose the event: it keeps its first date.
         logger.warning("Cannot expand the recurrence of event %s", event.pk, exc_info=True)
         specs = [OccurrenceSpec(starts_at=event.starts_at, ends_at=max(event.ends_at or event.starts_at, event.starts_at),
                                 all_day=event.all_day, is_cancelled=event.event_status == "cancelled")]
-    if len(specs) > MAX_PER_EVENT:
-        logger.warning("Event %s has %d occurrences; keeping the last %d", event.pk, len(specs), MAX_PER_EVENT)
-        specs = specs[-MAX_PER_EVENT:]
+    if len(specs) == MAX_PER_EVENT:
+        logger.warning("Event %s reached %d occurrences; keeping the last ones", event.pk, MAX_PER_EVENT)
     lat, lon = event.lat, event.lon
     if lat is None and event.place_id is not None and event.place is not None:
         lat, lon = event.place.lat, event.place.lon

@@ -505,9 +505,26 @@ def _clean_ical(ical: str) -> str:
         calendar = Calendar.from_ical(ical)
     except (ValueError, KeyError, IndexError, TypeError):
         raise EventRejected(_("Calendrier iCalendar illisible."), "ical") from None
-    if not calendar.walk("VEVENT"):
+    components = calendar.walk("VEVENT")
+    if not components:
         raise EventRejected(_("Le calendrier ne contient aucun événement."), "ical")
+    for component in components:
+        rules = component.get("RRULE")
+        for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+            if _more_than_daily(rule):
+                raise EventRejected(
+                    _("Répétition plus fréquente qu'une fois par jour : non prise en charge."), "ical"
+                )
     return ical
+
+
+def _more_than_daily(rule: Any) -> bool:
+    """Whether an iCalendar RRULE repeats within a day: the expansion of such a series from its
+    start (recurring_ical_events walks it) would cost minutes, and an agenda has no use for it."""
+    frequencies = [str(value).upper() for value in rule.get("FREQ", [])]
+    if any(frequency in ("SECONDLY", "MINUTELY", "HOURLY") for frequency in frequencies):
+        return True
+    return any(len(rule.get(part, [])) > 1 for part in ("BYHOUR", "BYMINUTE", "BYSECOND"))
 
 
 # --- helpers ----------------------------------------------------------------------------------

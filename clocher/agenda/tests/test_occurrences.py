@@ -123,7 +123,7 @@ def test_past_the_cap_the_latest_occurrences_are_kept_with_a_warning(bob, auch, 
     assert event.occurrences.count() == MAX_PER_EVENT
     last = event.occurrences.order_by("-starts_at").first()
     assert last is not None and last.starts_at > NOW + HORIZON - datetime.timedelta(days=1)
-    assert "keeping the last" in caplog.text
+    assert "keeping the last ones" in caplog.text
 
 
 def test_occurrences_copy_the_place_position_and_commune(bob, auch, gers_portal):
@@ -140,3 +140,26 @@ def test_a_calendar_that_cannot_be_expanded_keeps_the_first_date(bob, auch, gers
     event.refresh_from_db()
     assert rebuild_occurrences(event) == 1
     assert Occurrence.objects.get(event=event).starts_at == paris(2026, 3, 7, 20)
+
+
+def test_a_source_repeating_within_a_day_is_refused(auch, gers_portal):
+    from clocher.agenda.services import EventRejected, upsert_imported_event
+
+    for rule in ("FREQ=HOURLY", "FREQ=MINUTELY;COUNT=5", "FREQ=DAILY;BYHOUR=8,20"):
+        ical = (
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//FR\r\nBEGIN:VEVENT\r\nUID:dense\r\n"
+            f"DTSTAMP:20260101T000000Z\r\nDTSTART:19700101T000000Z\r\nRRULE:{rule}\r\n"
+            "SUMMARY:Trop\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+        with pytest.raises(EventRejected, match="plus fréquente"):
+            upsert_imported_event(auch, {"title": "Trop", "starts_at": "2020-01-01T00:00"}, [], source="ics:x",
+                                  external_id="dense", ical=ical)
+    assert not Event.objects.exists()
+
+
+def test_reading_a_very_long_series_stops_with_a_warning(bob, auch, gers_portal, caplog, monkeypatch):
+    monkeypatch.setattr("clocher.agenda.occurrences.SCAN_LIMIT", 50)
+    with caplog.at_level(logging.WARNING, logger="clocher.agenda.occurrences"):
+        event = create_event(bob, auch, {"title": "Angélus", "starts_at": "2026-01-01T12:00", "rrule": "FREQ=DAILY"}, [])
+    assert event.occurrences.count() == 50
+    assert "more than 50 dates" in caplog.text
