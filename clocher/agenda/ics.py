@@ -229,25 +229,32 @@ def parse_calendar(data: bytes) -> list[ImportedEvent]:
     if len(data) > MAX_CALENDAR_BYTES:
         raise CalendarUnreadable(_("Fichier trop volumineux (5 Mo au plus)."))
     try:
-        calendar = Calendar.from_ical(data)
-        calendar = x_wr_timezone.to_standard(calendar)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Older Windows exports (Outlook) write French in Windows-1252.
+        text = data.decode("cp1252", errors="replace")
+    try:
+        calendars = [x_wr_timezone.to_standard(c) for c in Calendar.from_ical(text, multiple=True)]
     except Exception as error:
         # icalendar raises ValueError, KeyError, IndexError, TypeError... on broken input; nothing
         # in a file may crash the run.
         raise CalendarUnreadable(
             _("Ce fichier n'est pas un calendrier iCalendar lisible (%(error)s).") % {"error": str(error)[:120]}
         ) from None
-    if not isinstance(calendar, Calendar) or calendar.name != "VCALENDAR":
+    calendars = [c for c in calendars if isinstance(c, Calendar) and c.name == "VCALENDAR"]
+    if not calendars:
         raise CalendarUnreadable(_("Ce fichier n'est pas un calendrier iCalendar (VCALENDAR)."))
     timezones: dict[str, Component] = {}
-    for timezone_component in calendar.walk("VTIMEZONE"):
-        tzid = _text(timezone_component, "TZID")
-        if tzid:
-            timezones.setdefault(tzid, timezone_component)
     groups: dict[str, list[Component]] = {}
-    for component in calendar.walk("VEVENT"):
-        uid = _text(component, "UID").strip() or _synthetic_uid(component)
-        groups.setdefault(uid, []).append(component)
+    # Some servers concatenate several VCALENDARs in one file: their events are read alike.
+    for calendar in calendars:
+        for timezone_component in calendar.walk("VTIMEZONE"):
+            tzid = _text(timezone_component, "TZID")
+            if tzid:
+                timezones.setdefault(tzid, timezone_component)
+        for component in calendar.walk("VEVENT"):
+            uid = _text(component, "UID").strip() or _synthetic_uid(component)
+            groups.setdefault(uid, []).append(component)
     events: list[ImportedEvent] = []
     for uid, components in groups.items():
         short_uid = uid if len(uid) <= 255 else hashlib.sha1(uid.encode(), usedforsecurity=False).hexdigest()

@@ -190,6 +190,16 @@ def test_fields_are_mapped_from_the_master_event():
     assert html == "<p>Bal **gratuit** &lt;script&gt;x&lt;/script&gt;</p>\n<p>Buvette</p>"
 
 
+def test_windows_1252_and_concatenated_calendars_are_read():
+    first = calendar_text(*vevent("UID:a", "DTSTART:20260701T100000Z", "SUMMARY:Fête à Auch"))
+    second = calendar_text(*vevent("UID:b", "DTSTART:20260702T100000Z", "SUMMARY:Marché"))
+    (windows,) = parse_calendar(first.decode().encode("cp1252"))
+    assert windows.data["title"] == "Fête à Auch"
+    assert [(e.uid, e.data["title"]) for e in parse_calendar(first + second)] == [
+        ("a", "Fête à Auch"), ("b", "Marché")
+    ]
+
+
 def test_a_position_outside_france_is_dropped_with_a_warning():
     (event,) = parse_calendar(calendar_text(*vevent("UID:g", "DTSTART:20260701T100000Z", "GEO:40.7;-74.0")))
     assert "lat" not in event.data
