@@ -275,7 +275,15 @@ def _clean_dates(data: Mapping[str, Any], name: str, starts_at: datetime.datetim
 
 
 def _portals_of(territory: Territory) -> list[Portal]:
-    return list(Portal.objects.filter(root_id__in=[territory.pk, *territory.parent_ids()]).select_related("root"))
+    """The portals the territory is part of: rooted at it or at a territory it is part of. An EPCI
+    is part of the départements and régions of its member communes."""
+    ids = {territory.pk, *territory.parent_ids()}
+    if territory.kind == TerritoryKind.EPCI:
+        for departement_id, region_id in Territory.objects.filter(epci=territory).values_list(
+            "departement_id", "region_id"
+        ).distinct():
+            ids |= {pk for pk in (departement_id, region_id) if pk is not None}
+    return list(Portal.objects.filter(root_id__in=ids).select_related("root"))
 
 
 def _is_under(commune: Territory, territory: Territory) -> bool:

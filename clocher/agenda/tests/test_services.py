@@ -174,6 +174,16 @@ def test_a_sibling_commune_place_of_the_same_portal_is_accepted(auch, marciac, g
     assert clean_event_data(concert(place=place), territory=auch)["commune"] == marciac
 
 
+def test_an_epci_may_publish_at_a_place_elsewhere_in_its_portal_but_not_in_another(
+    grand_auch, marciac, gers_portal, orne_portal, alencon
+):
+    chapiteau = Place.objects.create(territory=marciac, commune=marciac, name="Chapiteau", status=Status.PUBLISHED)
+    assert clean_event_data(concert(place=chapiteau), territory=grand_auch)["commune"] == marciac
+    halle = Place.objects.create(territory=alencon, commune=alencon, name="Halle", status=Status.PUBLISHED)
+    with pytest.raises(EventRejected):
+        clean_event_data(concert(place=halle), territory=grand_auch)
+
+
 def test_the_description_is_sanitised(auch, gers_portal):
     cleaned = clean_event_data(concert(description="**Gratuit** <script>alert(1)</script>"), territory=auch)
     assert "<strong>Gratuit</strong>" in cleaned["description_html"]
