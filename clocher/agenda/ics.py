@@ -351,7 +351,7 @@ def _imported_components(event: Event, url: str, timezones: dict[str, Component]
         if is_master and url:
             component.pop("URL", None)
             component.add("URL", url)
-        if is_master and event.event_status == "cancelled":
+        if event.event_status == "cancelled":
             component.pop("STATUS", None)
             component.add("STATUS", "CANCELLED")
         if component.get("DTSTAMP") is None:
