@@ -71,7 +71,9 @@ def test_an_association_proposes_an_event_and_the_moderator_publishes_it(page, c
 
     context.clear_cookies()
     secret = activate_totp(mona)
-    _sign_in_with_code(page, mona, secret, f"/gestion/{auch.pk}/agenda/propositions/")
+    _sign_in_with_code(page, mona, secret, "/gestion/")
+    _tap(page, page.get_by_role("link", name="Auch", exact=True))
+    _tap(page, page.get_by_role("link", name="Propositions d'événements"))
     _tap(page, page.get_by_role("link", name="Loto du foyer rural"))
     expect(page.locator("main")).to_contain_text("Foyer rural d'Auch")
     expect(page.locator("main")).to_contain_text("Salle du Garros")
