@@ -1,5 +1,6 @@
 """An association proposes an event from a phone; the commune's moderator, signed in with her
-second factor, accepts it; it is then on the event's page with the association as organiser.
+second factor, accepts it; it is then on the event's page with the association as organiser, and
+in the home feed of a resident of Auch.
 A refused proposal is corrected and sent again. Every page goes through axe-core."""
 
 import datetime
@@ -60,7 +61,9 @@ def _propose(page, title, day):
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes propositions d'événements")
 
 
-def test_an_association_proposes_an_event_and_the_moderator_publishes_it(page, context, erin, mona, auch, foyer_rural):
+def test_an_association_proposes_an_event_and_the_moderator_publishes_it(
+    page, context, erin, mona, resident, auch, foyer_rural
+):
     day = timezone.localdate() + datetime.timedelta(days=12)
     sign_in(page, erin.email, PASSWORD)
     check(page)
@@ -88,6 +91,12 @@ def test_an_association_proposes_an_event_and_the_moderator_publishes_it(page, c
     visit(page, f"/agenda/{event.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Loto du foyer rural")
     expect(page.locator("main")).to_contain_text("Foyer rural d'Auch")
+
+    # And a resident of Auch finds it in the home feed.
+    sign_in(page, resident.email, PASSWORD)
+    check(page)
+    visit(page, "/")
+    expect(page.locator("main")).to_contain_text("Loto du foyer rural")
 
 
 def test_a_refused_proposal_is_corrected_and_sent_again(page, context, erin, mona, auch, foyer_rural):
