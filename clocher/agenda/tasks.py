@@ -4,7 +4,7 @@ Occurrences are materialised up to now + HORIZON (clocher.agenda.occurrences). A
 recurrence ("every Saturday") must gain its new dates as time passes: once a day, cron or a
 systemd timer runs
 
-    clocher shell -c "from clocher.agenda.tasks import extend_horizons_task; extend_horizons_task.enqueue()"
+    clocher extend_occurrences
 
 and the database worker (`clocher db_worker`) rebuilds them (see docs/decisions/0008-occurrences.md).
 """
