@@ -1,7 +1,8 @@
 """The agenda's part of the home feed: coming events for the resident's territories, newest
 published first, each with its next date.
 
-Two queries whatever the page size (the page's events, then their next dates): the next occurrence is a correlated subquery, the events are
+Three queries whatever the page size (the events named in an audience, the page's events, then
+their next dates): the next occurrence is a correlated subquery, the events are
 those "for" the territories (clocher.agenda.selectors.for_territories), and "load more" pages by
 publication time, strictly before the last one shown.
 """
@@ -43,11 +44,12 @@ def coming_events(
         return []
     now = timezone.now()
     ids = [t.pk for t in territories]
-    # Indexed both ways: the events whose audience names one of the territories (the audience's
-    # territory index), and those without an audience that one of them publishes (the
-    # publisher's index); written as one OR of two indexed terms rather than as correlated
-    # subqueries, which would read every event.
-    for_them = Q(pk__in=Audience.objects.filter(territory_id__in=ids).values("event_id")) | (
+    # Indexed both ways: the events whose audience names one of the territories (read first, by
+    # the audience's territory index, so that the main query's OR has two indexed terms; a
+    # subquery there makes PostgreSQL read every event), and those without an audience that one
+    # of them publishes (the publisher's index).
+    named = list(Audience.objects.filter(territory_id__in=ids).values_list("event_id", flat=True))
+    for_them = Q(pk__in=named) | (
         Q(territory_id__in=ids) & ~Exists(Audience.objects.filter(event_id=OuterRef("pk")))
     )
     coming = Occurrence.objects.filter(
