@@ -14,6 +14,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -39,6 +40,8 @@ LONGEST_OCCURRENCE = datetime.timedelta(days=92)
 NEAR_CANDIDATES = 20_000
 # Candidates whose events are checked at once after the first batch.
 NEAR_BATCH = 500
+# A resident's territories publish or are meant a few hundred events; a département's scope more.
+EVENT_IDS_MAX = 3000
 Audience = Event.audience.through
 
 
@@ -150,6 +153,25 @@ def with_category(categories: Sequence[str], event_ref: str = "pk") -> Exists:
     return Exists(EventCategory.objects.filter(event_id=OuterRef(event_ref), category__in=list(categories)))
 
 
+def for_territories_indexed(territory_ids: Sequence[int]) -> Q:
+    """for_territories(territory_ids) on events, as two indexed terms: the events an audience
+    names are read first (one query, by the audience's territory index), so the OR needs no
+    subquery, which would make the database read every event."""
+    ids = list(territory_ids)
+    named = list(Audience.objects.filter(territory_id__in=ids).values_list("event_id", flat=True))
+    return Q(pk__in=named) | (Q(territory_id__in=ids) & ~Exists(Audience.objects.filter(event_id=OuterRef("pk"))))
+
+
+def _event_ids(portal: Portal, territories: Sequence[Territory]) -> list[int] | None:
+    """The ids of the visible events for these territories, or None when there are more than
+    EVENT_IDS_MAX (a département's whole scope), where starting from the time index is better."""
+    events = Event.objects.filter(for_territories_indexed([t.pk for t in territories])).filter(
+        _visible_q(portal)
+    )
+    found = list(events.order_by().values_list("pk", flat=True)[:EVENT_IDS_MAX + 1])
+    return None if len(found) > EVENT_IDS_MAX else found
+
+
 def _occurrences(
     portal: Portal,
     start: datetime.datetime,
@@ -158,37 +180,37 @@ def _occurrences(
     territories: Sequence[Territory] | None,
     categories: Sequence[str] | None,
     q: str | None,
-    by_time: bool = False,
 ) -> QuerySet[Occurrence]:
     """Occurrences of visible events overlapping [start, end).
 
-    `by_time`: the event is checked row by row (a correlated EXISTS on its primary key) rather
-    than joined. A join lets the database start from the events (right when a few territories'
-    events are asked for); the EXISTS keeps occurrences the only table of the query, so it starts
-    from the time index (right for "near", where the box and the window are what narrow).
+    For a few territories, their events are listed first and their occurrences read by the
+    (event, start) index. Otherwise occurrences stay the only table of the query, the event
+    checked row by row (a correlated EXISTS on its primary key), so that the database starts
+    from the time index.
     """
     qs = Occurrence.objects.filter(
         # Bounded on the start (the index) and overlapping the window.
         starts_at__gte=start - LONGEST_OCCURRENCE, starts_at__lt=end, ends_at__gt=start,
     )
     text = (q or "").strip()
-    ids = [t.pk for t in territories] if territories is not None else None
-    if by_time:
-        events = Event.objects.filter(Q(pk=OuterRef("event_id")) & _visible_q(portal))
-        if ids is not None:
-            events = events.filter(for_territories(ids))
-        qs = qs.filter(Exists(events))
-        if text:
-            titled = Exists(Event.objects.filter(pk=OuterRef("event_id"), title__icontains=text))
-            qs = qs.filter(titled | Q(title__icontains=text) | Q(location_name__icontains=text))
-    else:
+    ids = _event_ids(portal, territories) if territories is not None else None
+    if ids is not None:
+        qs = qs.filter(event_id__in=ids)
+    elif connection.vendor == "postgresql":
+        # PostgreSQL turns the EXISTS below into a join starting from every event (it misjudges
+        # how many the portal's territories hold); joined outright, it starts from the time index.
         qs = qs.filter(_visible_q(portal, "event__"))
-        if ids is not None:
-            qs = qs.filter(for_territories(ids, "event_id"))
-        if text:
-            qs = qs.filter(
-                Q(event__title__icontains=text) | Q(title__icontains=text) | Q(location_name__icontains=text)
-            )
+        if territories is not None:
+            qs = qs.filter(for_territories([t.pk for t in territories], "event_id"))
+    else:
+        # SQLite, joined, starts from the events; with a correlated EXISTS, from the time index.
+        events = Event.objects.filter(Q(pk=OuterRef("event_id")) & _visible_q(portal))
+        if territories is not None:
+            events = events.filter(for_territories([t.pk for t in territories]))
+        qs = qs.filter(Exists(events))
+    if text:
+        titled = Exists(Event.objects.filter(pk=OuterRef("event_id"), title__icontains=text))
+        qs = qs.filter(titled | Q(title__icontains=text) | Q(location_name__icontains=text))
     if categories:
         qs = qs.filter(with_category(categories, "event_id"))
     return qs
@@ -225,16 +247,14 @@ def occurrences_between(
     `territories`: a resident's commune and its ancestors (events published by or for them);
     `categories`: any of these; `near` and `radius_m`: within that many metres of (lat, lon), with
     the distance; `q`: a text in the title or the place's name. One page, `limit` long from
-    `offset`; ask for one more than shown to know whether another page follows. Three queries
-    whatever the number of results (four with `near`).
+    `offset`; ask for one more than shown to know whether another page follows. At most six
+    queries whatever the number of results.
     """
     if limit <= 0 or end <= start:
         return []
     text = (q or "").strip()
     if near is None or text:
-        qs = _occurrences(
-            portal, start, end, territories=territories, categories=categories, q=text, by_time=near is not None
-        )
+        qs = _occurrences(portal, start, end, territories=territories, categories=categories, q=text)
         if near is None:
             page = list(_loaded(qs.order_by("starts_at", "pk"))[offset:offset + limit])
             return [Found(occurrence) for occurrence in page]
