@@ -13,7 +13,7 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from clocher.territories.content import visible_now
 from clocher.territories.models import ModuleSetting
 
 from .models import Event, EventStatus, Occurrence
-from .selectors import LONGEST_OCCURRENCE, MODULE, Audience
+from .selectors import LONGEST_OCCURRENCE, MODULE, for_territories_indexed
 from .templatetags.agenda import event_url, when
 
 STATES = {EventStatus.CANCELLED.value: gettext_lazy("Annulé"), EventStatus.POSTPONED.value: gettext_lazy("Reporté")}
@@ -44,14 +44,9 @@ def coming_events(
         return []
     now = timezone.now()
     ids = [t.pk for t in territories]
-    # Indexed both ways: the events whose audience names one of the territories (read first, by
-    # the audience's territory index, so that the main query's OR has two indexed terms; a
-    # subquery there makes PostgreSQL read every event), and those without an audience that one
-    # of them publishes (the publisher's index).
-    named = list(Audience.objects.filter(territory_id__in=ids).values_list("event_id", flat=True))
-    for_them = Q(pk__in=named) | (
-        Q(territory_id__in=ids) & ~Exists(Audience.objects.filter(event_id=OuterRef("pk")))
-    )
+    # Two indexed terms (the audience's territory, the publisher), not subqueries that would
+    # make the database read every event.
+    for_them = for_territories_indexed(ids)
     coming = Occurrence.objects.filter(
         event_id=OuterRef("pk"), starts_at__gte=now - LONGEST_OCCURRENCE, ends_at__gt=now
     )

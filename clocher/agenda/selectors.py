@@ -159,7 +159,8 @@ def for_territories_indexed(territory_ids: Sequence[int]) -> Q:
     subquery, which would make the database read every event."""
     ids = list(territory_ids)
     named = list(Audience.objects.filter(territory_id__in=ids).values_list("event_id", flat=True))
-    return Q(pk__in=named) | (Q(territory_id__in=ids) & ~Exists(Audience.objects.filter(event_id=OuterRef("pk"))))
+    without_audience = Q(~Exists(Audience.objects.filter(event_id=OuterRef("pk"))))
+    return Q(pk__in=named) | (Q(territory_id__in=ids) & without_audience)
 
 
 def _event_ids(portal: Portal, territories: Sequence[Territory]) -> list[int] | None:
