@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, OuterRef, Value
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.text import slugify
@@ -40,19 +40,31 @@ def _url(pk: int, name: str) -> str:
 
 
 def _candidates(commune: Territory) -> list[tuple[int, str, str, str, int, bool]]:
-    """In one query: the commune's places with hours, and the markets of the commune and its EPCI."""
+    """The commune's places with hours, and the markets of the commune and its EPCI, markets first.
+
+    Two branches joined by UNION, each on its own index (the commune's places by commune, the
+    EPCI's markets by the EPCI's communes, listed first): one query with an OR made both databases
+    read every place, 40 to 70 ms with 100,000 places.
+    """
+    columns = ("pk", "name", "opening_hours", "commune__name", "commune_id", "is_market")
+    hours_given = visible_now(Place.objects.order_by()).exclude(opening_hours="")
     is_market = Exists(PlaceCategory.objects.filter(place=OuterRef("pk"), category="market"))
-    scope = Q(commune=commune)
+    rows = hours_given.filter(commune=commune).annotate(is_market=is_market).values_list(*columns)
     if commune.epci_id is not None:
-        scope |= Q(commune__epci_id=commune.epci_id, is_market=True)
-    rows = (
-        visible_now(Place.objects.annotate(is_market=is_market).filter(scope))
-        .exclude(opening_hours="")
-        # Markets first: few, and the EPCI's would otherwise push the commune's places out.
-        .order_by("-is_market", "name", "pk")
-        .values_list("pk", "name", "opening_hours", "commune__name", "commune_id", "is_market")
-    )
-    return list(rows[:CANDIDATES])
+        epci_communes = list(
+            Territory.objects.filter(epci_id=commune.epci_id).order_by().values_list("pk", flat=True)
+        )
+        markets = (
+            hours_given.filter(
+                commune_id__in=epci_communes,
+                pk__in=PlaceCategory.objects.filter(category="market").values("place_id"),
+            )
+            .annotate(is_market=Value(True, output_field=BooleanField()))
+            .values_list(*columns)
+        )
+        rows = rows.union(markets)
+    # Markets first: few, and the EPCI's would otherwise push the commune's places out.
+    return list(rows.order_by("-is_market", "name", "pk")[:CANDIDATES])
 
 
 def _open_now(
