@@ -69,6 +69,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Every persona has a password: the production hasher's deliberate slowness (a second per
+    # user on CI) bought nothing in tests and took half the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _allow_test_hosts(settings: Any) -> None:
     settings.ALLOWED_HOSTS = ["*"]
 
