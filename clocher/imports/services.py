@@ -182,7 +182,7 @@ def _import(source: ImportSource, fetch: Fetch) -> tuple[ImportReport, int]:
         # import_ics unpublishes what it did not see itself; count it from the database.
         before = _published_ids(name)
         report = import_ics(
-            source.url, territory_code=source.territory.code, source=name,
+            source.url, territory=source.territory, source=name,
             organisation=source.organisation, fetch=fetch,
         )
         after = set(

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from clocher.directory.importers import ImportFailed, ImportReport, find_territory
 from clocher.organisations.models import Organisation
+from clocher.territories.models import Territory
 
 from ..ics import CalendarUnreadable, ImportedEvent, parse_calendar
 from ..services import EventRejected, unpublish_missing, upsert_imported_event
@@ -129,19 +130,23 @@ def _store(
 def import_ics(
     location: str | Path,
     *,
-    territory_code: str,
+    territory_code: str = "",
+    territory: Territory | None = None,
     source: str | None = None,
     organisation: Organisation | None = None,
     fetch: Fetch | None = None,
 ) -> ImportReport:
-    """Imports the events of an iCalendar file or URL, published by the territory of that code.
+    """Imports the events of an iCalendar file or URL, published by `territory` (or the territory
+    of that code, for the command line: codes are ambiguous across kinds, so code that holds the
+    territory itself passes it).
 
     Raises ImportFailed when the run cannot start (unknown territory, unreadable location, a
     source name over 40 characters, data that is no calendar). Each event is upserted by UID;
     rejected ones are listed with their reason. Events of the source absent from this run are
     unpublished (a warning says how many); a VEVENT rejected this time keeps its earlier version.
     """
-    territory = find_territory(territory_code)
+    if territory is None:
+        territory = find_territory(territory_code)
     source = (source or default_source(location)).strip()
     if not source or len(source) > SOURCE_MAX_LENGTH:
         raise ImportFailed(_("Nom de source vide ou trop long (40 caractères au plus)."))

@@ -206,6 +206,23 @@ def test_an_ics_source_is_synced_and_its_vanished_events_counted(auch: Territory
     assert Event.objects.get(external_id="b").status == Status.DRAFT
 
 
+def test_an_ics_source_of_a_region_publishes_as_that_region_not_the_departement_with_its_code(
+    occitanie: Territory, auch: Territory, gers: Territory
+) -> None:
+    # Région 76 (Occitanie) shares its code with département 76 (Seine-Maritime).
+    seine_maritime = Territory.objects.create(kind="departement", code="76", name="Seine-Maritime")
+    source = make_source(occitanie, kind=SourceKind.ICS)
+    body = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//FR\r\nBEGIN:VEVENT\r\nUID:r1\r\n"
+        "DTSTAMP:20250101T000000Z\r\nDTSTART;TZID=Europe/Paris:20250612T183000\r\nSUMMARY:Salon\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+    sync_source(source, fetch=lambda url: body)
+    event = Event.objects.get(external_id="r1")
+    assert event.territory == occitanie
+    assert event.territory != seine_maritime
+
+
 def test_a_datatourisme_source_publishes_events_of_its_territory(auch: Territory) -> None:
     source = make_source(auch, kind=SourceKind.DATATOURISME_EVENTS)
     event = {
