@@ -143,6 +143,29 @@ def _tzids(components: Iterable[Component]) -> set[str]:
     return found
 
 
+# What an imported VEVENT keeps: when it happens, what it is, where. The rest of a calendar owner's
+# file (ATTENDEE and ORGANIZER addresses, alarms, meeting links in X- properties, private notes)
+# is theirs, and our public feeds re-emit what is stored.
+KEPT_PROPERTIES = frozenset({
+    "UID", "DTSTAMP", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "EXRULE",
+    "RECURRENCE-ID", "SEQUENCE", "SUMMARY", "DESCRIPTION", "LOCATION", "GEO", "STATUS", "CATEGORIES",
+})
+PUBLIC_CLASSES = ("", "PUBLIC")
+
+
+def _is_public(component: Component) -> bool:
+    return _text(component, "CLASS").strip().upper() in PUBLIC_CLASSES
+
+
+def _public_copy(component: Component) -> Component:
+    """The VEVENT with only KEPT_PROPERTIES, and none of its sub-components (VALARM)."""
+    copy = VEvent()
+    for name, value in component.property_items(recursive=False, sorted=False):
+        if name in KEPT_PROPERTIES and name != "BEGIN" and name != "END":
+            copy.add(name, value, encode=False)
+    return copy
+
+
 def _group_calendar(components: list[Component], timezones: dict[str, Component]) -> str:
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
@@ -262,9 +285,14 @@ def parse_calendar(data: bytes) -> list[ImportedEvent]:
         try:
             masters = [c for c in components if c.get("RECURRENCE-ID") is None]
             master = masters[0] if masters else components[0]
+            if not _is_public(master):
+                imported.problem = _("Événement privé ou confidentiel (CLASS) : il n'est pas publié.")
+                events.append(imported)
+                continue
             _event_fields(master, imported)
             if not imported.problem:
-                imported.ical = _group_calendar(components, timezones)
+                kept = [_public_copy(c) for c in components if _is_public(c)]
+                imported.ical = _group_calendar(kept, timezones)
         except Exception as error:
             imported.problem = _("VEVENT illisible (%(error)s).") % {"error": str(error)[:120]}
         events.append(imported)
