@@ -8,11 +8,13 @@ for it. Another portal's territory, or an event it does not show, is a 404 like 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -76,12 +78,32 @@ def _current(events: QuerySet[Event]) -> QuerySet[Event]:
     ]
 
 
+def _kept_calendar(
+    request: PortalRequest, territory: Territory, category: str, build: Callable[[], bytes]
+) -> bytes:
+    """A feed as built at most FEED_CACHE_SECONDS ago: building one reads up to FEED_MAX_EVENTS
+    events and re-expands the imported ones, too much to redo for every calendar app that polls."""
+    key = ":".join((
+        "clocher:agenda-ics", str(request.portal.pk), str(territory.pk), category,
+        request.scheme, request.get_host(), get_language() or "",
+    ))
+    body = cache.get(key)
+    if body is None:
+        body = build()
+        cache.set(key, body, FEED_CACHE_SECONDS)
+    return bytes(body)
+
+
 @require_GET
 def territory_ics(request: PortalRequest, territory_code: str) -> HttpResponse:
     territory = territory_by_code(request.portal, territory_code)
-    events = _current(events_of_territory(request.portal, territory))
     name = _("Agenda : %(name)s") % {"name": territory.name}
-    return _response(_calendar(request, events, name), f"agenda-{territory.code}.ics", attachment=False)
+
+    def build() -> bytes:
+        return _calendar(request, _current(events_of_territory(request.portal, territory)), name)
+
+    body = _kept_calendar(request, territory, "", build)
+    return _response(body, f"agenda-{territory.code}.ics", attachment=False)
 
 
 @require_GET
@@ -89,11 +111,14 @@ def category_ics(request: PortalRequest, territory_code: str, category: str) -> 
     if category not in CATEGORIES:
         raise Http404(_("Catégorie inconnue."))
     territory = territory_by_code(request.portal, territory_code)
-    events = _current(events_of_territory(request.portal, territory).filter(with_category([category])))
     name = _("Agenda : %(name)s, %(category)s") % {"name": territory.name, "category": category_label(category)}
-    return _response(
-        _calendar(request, events, name), f"agenda-{territory.code}-{category}.ics", attachment=False
-    )
+
+    def build() -> bytes:
+        events = _current(events_of_territory(request.portal, territory).filter(with_category([category])))
+        return _calendar(request, events, name)
+
+    body = _kept_calendar(request, territory, category, build)
+    return _response(body, f"agenda-{territory.code}-{category}.ics", attachment=False)
 
 
 @require_GET

@@ -123,3 +123,14 @@ def test_the_feeds_query_count_does_not_grow_with_the_events(gers_client, auch, 
         make_event(auch, f"N°{number}", at(2026, 11, 28, 20), categories=["concert"])
     with django_assert_max_num_queries(8):
         assert len(summaries(gers_client.get(feed_url("32013")))) == count
+
+
+def test_a_feed_is_built_once_for_every_calendar_app_polling_it(gers_client, auch, django_assert_max_num_queries):
+    make_event(auch, "Fête de la musique", at(2026, 6, 21, 18))
+    url = reverse("agenda:territory_ics", kwargs={"territory_code": auch.code})
+    with time_machine.travel(at(2026, 6, 1, 9), tick=False):
+        first = gers_client.get(url).content
+        # The portal and the territory only: the calendar itself is kept.
+        with django_assert_max_num_queries(2):
+            again = gers_client.get(url).content
+    assert first == again and "Fête de la musique" in again.decode()
