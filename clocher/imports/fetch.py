@@ -39,10 +39,30 @@ class FetchRefused(Exception):
 def is_public(address: Address) -> bool:
     """Whether an address is on the public internet: not loopback, private (10/8, 172.16/12,
     192.168/16, fc00::/7), link-local (169.254/16 with cloud metadata, fe80::/10), shared, reserved,
-    multicast or unspecified. An IPv4 address written as IPv6 (::ffff:127.0.0.1) is judged as IPv4."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    multicast or unspecified. An IPv4 address carried in IPv6 is judged as that IPv4 address:
+    mapped (::ffff:127.0.0.1), compatible (::127.0.0.1), 6to4 (2002:7f00:1::), NAT64
+    (64:ff9b::7f00:1), Teredo."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            address = embedded
     return address.is_global and not address.is_multicast
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in _NAT64 or (address in _COMPATIBLE and int(address) > 1):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
 
 
 def resolve(host: str, port: int) -> list[Address]:
@@ -151,6 +171,16 @@ def _opener(is_allowed: IsAllowed) -> urllib.request.OpenerDirector:
     return opener
 
 
+def _wait_at_most_until(response: Any, deadline: float) -> None:
+    """Refuses once the deadline has passed, else lets the next read wait only until it."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise FetchRefused(_("Le serveur a mis trop de temps à répondre."))
+    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    if sock is not None:
+        sock.settimeout(remaining)
+
+
 def fetch_url(
     url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES,
     is_allowed: IsAllowed = is_public,
@@ -169,9 +199,10 @@ def fetch_url(
             chunks: list[bytes] = []
             size = 0
             while True:
-                if time.monotonic() > deadline:
-                    raise FetchRefused(_("Le serveur a mis trop de temps à répondre."))
-                chunk = response.read(64 * 1024)
+                _wait_at_most_until(response, deadline)
+                # read1: what has arrived, not 64 KiB; a server dripping a byte at a time must
+                # not hold the worker past the deadline.
+                chunk = response.read1(64 * 1024)
                 if not chunk:
                     break
                 size += len(chunk)

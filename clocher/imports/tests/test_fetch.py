@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.server
 import ipaddress
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -26,13 +27,17 @@ def resolver(*addresses: str):
         "127.0.0.1", "127.5.5.5", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
         "0.0.0.0",  # noqa: S104 - an address judged, not bound
         "100.64.0.1", "224.0.0.1", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1", "::",
+        # Private IPv4 carried in IPv6: compatible, NAT64, 6to4.
+        "::7f00:1", "::a01:203", "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "2002:7f00:1::", "2002:c0a8:101::1",
     ],
 )
 def test_private_loopback_and_link_local_addresses_are_not_public(address: str) -> None:
     assert not is_public(ipaddress.ip_address(address))
 
 
-@pytest.mark.parametrize("address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "172.32.0.1"])
+@pytest.mark.parametrize(
+    "address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "172.32.0.1", "64:ff9b::5db8:d822"],
+)
 def test_internet_addresses_are_public(address: str) -> None:
     assert is_public(ipaddress.ip_address(address))
 
@@ -74,6 +79,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/missing":
             self.send_error(404)
             return
+        if self.path == "/drip":
+            # A hostile source: a byte every 0.2 s, never reaching 64 KiB.
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            try:
+                for _ in range(15):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:
+                pass
+            return
         body = b"BEGIN:VCALENDAR\r\n" + b"x" * 2000
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -103,6 +121,13 @@ def only_127_0_0_2(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bo
 
 def test_it_downloads_a_document(server: str) -> None:
     assert fetch_url(f"{server}/agenda.ics", is_allowed=only_127_0_0_2).startswith(b"BEGIN:VCALENDAR")
+
+
+def test_a_server_dripping_bytes_is_cut_at_the_deadline(server: str) -> None:
+    began = time.monotonic()
+    with pytest.raises(FetchRefused, match="trop de temps"):
+        fetch_url(f"{server}/drip", is_allowed=only_127_0_0_2, timeout=1)
+    assert time.monotonic() - began < 2
 
 
 def test_a_document_over_the_cap_is_refused(server: str) -> None:

@@ -213,10 +213,10 @@ def test_an_ics_source_of_a_region_publishes_as_that_region_not_the_departement_
     seine_maritime = Territory.objects.create(kind="departement", code="76", name="Seine-Maritime")
     source = make_source(occitanie, kind=SourceKind.ICS)
     body = (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//FR\r\nBEGIN:VEVENT\r\nUID:r1\r\n"
-        "DTSTAMP:20250101T000000Z\r\nDTSTART;TZID=Europe/Paris:20250612T183000\r\nSUMMARY:Salon\r\n"
-        "END:VEVENT\r\nEND:VCALENDAR\r\n"
-    ).encode()
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//FR\r\nBEGIN:VEVENT\r\nUID:r1\r\n"
+        b"DTSTAMP:20250101T000000Z\r\nDTSTART;TZID=Europe/Paris:20250612T183000\r\nSUMMARY:Salon\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
     sync_source(source, fetch=lambda url: body)
     event = Event.objects.get(external_id="r1")
     assert event.territory == occitanie
