@@ -23,7 +23,7 @@ from clocher.organisations.selectors import communes_of, organisations_of
 from clocher.territories.content import Status
 from clocher.territories.images import ProcessedImage
 from clocher.territories.models import Portal, Role, Territory
-from clocher.territories.selectors import roles_of, territories_of_portal
+from clocher.territories.selectors import is_in_portal, roles_of, territories_of_portal
 from clocher.territories.services import record_audit
 
 from .models import Article, ArticleKind
@@ -96,8 +96,9 @@ def decided_proposals(territory: Territory, count: int = 20) -> QuerySet[Article
 def proposal_choices(user: Any, portal: Portal) -> list[tuple[Organisation, list[Territory]]]:
     """The organisations this person may propose for, each with the communes it acts in."""
     choices = []
+    in_portal = territories_of_portal(portal)
     for organisation in organisations_of(user, portal):
-        communes = list(communes_of(organisation))
+        communes = list(communes_of(organisation).filter(pk__in=in_portal.values("pk")))
         if communes:
             choices.append((organisation, communes))
     return choices
@@ -132,7 +133,7 @@ def propose_article(
     """
     if not organisations_of(user, portal).filter(pk=organisation.pk).exists():
         raise ProposalRefused(_("Vous ne pouvez pas proposer d'actualité au nom de cette organisation."))
-    if not communes_of(organisation).filter(pk=commune.pk).exists():
+    if not is_in_portal(portal, commune) or not communes_of(organisation).filter(pk=commune.pk).exists():
         raise ProposalRefused(
             _("%(organisation)s n'agit pas à %(commune)s.") % {"organisation": organisation.name, "commune": commune.name},
             "commune",

@@ -46,6 +46,19 @@ def test_non_members_other_communes_and_suspended_organisations_are_refused(
     assert not Article.objects.exists()
 
 
+def test_a_commune_outside_the_portal_is_refused_and_not_offered(erin, foyer_rural, auch, marciac, grand_auch):
+    from clocher.territories.models import Portal
+
+    # A portal of the Grand Auch only; the association also acts in Marciac, outside it.
+    grand_auch_portal = Portal.objects.create(root=grand_auch, name="Grand Auch", short_name="Auch")
+    foyer_rural.communes.add(marciac)
+    with pytest.raises(ProposalRefused):
+        proposals.propose_article(erin, grand_auch_portal, foyer_rural, marciac, {"title": "Loto"})
+    choices = proposals.proposal_choices(erin, grand_auch_portal)
+    assert [[c.name for c in communes] for _organisation, communes in choices] == [["Auch"]]
+    assert not Article.objects.exists()
+
+
 def test_ten_proposals_a_day_at_most(erin, foyer_rural, auch, gers_portal, monkeypatch):
     monkeypatch.setattr(proposals, "PROPOSALS_PER_DAY", 2)
     _propose(erin, gers_portal, foyer_rural, auch)
