@@ -9,6 +9,7 @@ query; they are rebuilt whenever the event changes.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.db import models
@@ -27,7 +28,12 @@ class EventStatus(models.TextChoices):
 
 
 def _image_path(instance: Any, filename: str) -> str:
-    return f"agenda/{instance.pk or 'new'}/{filename}"
+    # A random name: media are public, and the image of a draft or a pending proposal must not be
+    # found by counting (/media/agenda/12/image.jpg).
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if not (extension.isascii() and extension.isalnum()):
+        extension = "jpg"
+    return f"agenda/{secrets.token_hex(16)}.{extension[:5]}"
 
 
 class Event(PublishedContent, Proposable):

@@ -8,6 +8,7 @@ shows as a banner on the home of every resident of the territories it affects un
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.db import models
@@ -25,7 +26,12 @@ class ArticleKind(models.TextChoices):
 
 
 def _image_path(instance: Any, filename: str) -> str:
-    return f"news/{instance.pk or 'new'}/{filename}"
+    # A random name: media are public, and the image of a draft or a pending proposal must not be
+    # found by counting (/media/news/12/image.jpg).
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if not (extension.isascii() and extension.isalnum()):
+        extension = "jpg"
+    return f"news/{secrets.token_hex(16)}.{extension[:5]}"
 
 
 def _attachment_path(instance: Any, filename: str) -> str:

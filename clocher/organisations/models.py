@@ -7,6 +7,7 @@ the membership, never from the organisation's name or from the content itself.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -30,7 +31,12 @@ class OrganisationStatus(models.TextChoices):
 
 
 def _logo_path(instance: Any, filename: str) -> str:
-    return f"organisations/{instance.pk or 'new'}/{filename}"
+    # A random name: media are public, and the image of a draft or a pending proposal must not be
+    # found by counting (/media/organisations/12/image.jpg).
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if not (extension.isascii() and extension.isalnum()):
+        extension = "jpg"
+    return f"organisations/{secrets.token_hex(16)}.{extension[:5]}"
 
 
 class Organisation(models.Model):
