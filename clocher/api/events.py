@@ -115,6 +115,9 @@ class EventOut(Schema):
     next_dates: list[DateOut] = Field(description="Les prochaines dates, de la plus proche à la plus lointaine.")
 
 
+YEARS = range(1900, 2201)
+
+
 def _moment(text: str | None, name: str, *, end_of_day: bool = False) -> datetime.datetime | None:
     """A date (2026-11-28) or a date and time (2026-11-28T20:30, with or without an offset), in
     Europe/Paris when no offset is given; a date as `to` means the end of that day."""
@@ -129,12 +132,20 @@ def _moment(text: str | None, name: str, *, end_of_day: bool = False) -> datetim
             day = datetime.date.fromisoformat(value)
             if end_of_day:
                 day += datetime.timedelta(days=1)
-            return datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=PARIS)
-        moment = datetime.datetime.fromisoformat(value)
-    except ValueError:
+            moment = datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=PARIS)
+        else:
+            moment = datetime.datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
         raise HttpError(400, message) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=PARIS)
+    # Arithmetic on the first or last representable dates overflows further down.
+    if not YEARS.start <= moment.year < YEARS.stop:
+        raise HttpError(
+            400, _("%(name)s doit tomber entre %(first)d et %(last)d.") % {
+                "name": name, "first": YEARS.start, "last": YEARS.stop - 1,
+            },
+        )
     return moment
 
 

@@ -44,7 +44,10 @@ def test_from_and_to_take_dates_or_datetimes_and_refuse_more_than_a_year(gers_cl
     make_event(auch, "Dimanche", at(2026, 11, 29, 20))
     assert titles(gers_client.get("/api/v1/events?from=2026-11-29&to=2026-11-29")) == ["Dimanche"]
     assert titles(gers_client.get("/api/v1/events?from=2026-11-28T00:00&to=2026-11-28T23:00")) == ["Samedi"]
-    for query in ("from=2026-01-01&to=2027-06-01", "from=hier", "from=2026-12-01&to=2026-11-01"):
+    for query in (
+        "from=2026-01-01&to=2027-06-01", "from=hier", "from=2026-12-01&to=2026-11-01",
+        "from=9999-12-31", "to=9999-12-31", "from=0001-01-01", "from=0001-01-01T00:00+14:00",
+    ):
         response = gers_client.get(f"/api/v1/events?{query}")
         assert response.status_code == 400, query
         assert response.json()["detail"]
