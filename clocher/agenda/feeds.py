@@ -85,7 +85,7 @@ def _kept_calendar(
     events and re-expands the imported ones, too much to redo for every calendar app that polls."""
     key = ":".join((
         "clocher:agenda-ics", str(request.portal.pk), str(territory.pk), category,
-        request.scheme, request.get_host(), get_language() or "",
+        request.scheme or "", request.get_host(), get_language() or "",
     ))
     body = cache.get(key)
     if body is None:

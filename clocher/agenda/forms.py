@@ -633,7 +633,14 @@ def initial_from_event_exdates(event: Event) -> list[datetime.date]:
 
 
 class StaffEventForm(EventForm):
-    """The event form in /gestion/: the same fields, and when to publish."""
+    """The event form in /gestion/: the same fields, for whom (an EPCI's or a département's
+    communes, when few enough to tick on a phone), and when to publish."""
+
+    audience = forms.ModelMultipleChoiceField(
+        label=_("Seulement pour"), required=False, queryset=Territory.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Facultatif : sans choix, l'événement est pour tout le territoire."),
+    )
 
     publish_at = forms.DateTimeField(
         label=_("Publier plus tard (facultatif)"), required=False,
@@ -641,6 +648,24 @@ class StaffEventForm(EventForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Vide : « Publier » le montre tout de suite. Sinon, il apparaît à cette date et heure."),
     )
+
+    def __init__(self, *args: Any, audience: QuerySet[Territory] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if audience is None:
+            del self.fields["audience"]
+            return
+        audience_field = self.fields["audience"]
+        assert isinstance(audience_field, forms.ModelMultipleChoiceField)
+        audience_field.queryset = audience
+        event = kwargs.get("event")
+        if event is not None and not self.is_bound:
+            self.initial["audience"] = list(event.audience.values_list("pk", flat=True))
+
+    def chosen_audience(self) -> list[Territory] | None:
+        """The territories ticked, or None when the form offers no choice (keep what is stored)."""
+        if "audience" not in self.fields:
+            return None
+        return list(self.cleaned_data.get("audience") or [])
 
     def clean_publish_at(self) -> datetime.datetime | None:
         moment: datetime.datetime | None = self.cleaned_data.get("publish_at")

@@ -33,7 +33,7 @@ from clocher.territories.http import PortalRequest
 from clocher.territories.models import Role, Territory, TerritoryKind
 from clocher.territories.services import EDIT_ROLES, ActionRefused
 
-from .views import _access, _page, _report, staff_view
+from .views import _access, _page, _report, audience_choices, staff_view
 
 EVENTS_PAGE_SIZE = 30
 MODERATION_ROLES = (Role.ADMIN, Role.MODERATOR)
@@ -114,7 +114,7 @@ def event_create(request: PortalRequest, territory_id: int) -> HttpResponse:
     territory = _access(request, territory_id, EDIT_ROLES)
     places = _places_for(request, territory)
     if request.method == "POST":
-        form = StaffEventForm(request.POST, request.FILES, places=places)
+        form = StaffEventForm(request.POST, request.FILES, places=places, audience=audience_choices(territory))
         if form.is_valid():
             at = form.cleaned_data.get("publish_at")
             publish = "publish" in request.POST
@@ -123,7 +123,7 @@ def event_create(request: PortalRequest, territory_id: int) -> HttpResponse:
                 event = services.create_event(
                     request.user, territory, form.event_data(), form.category_codes(),
                     status=status, published_at=at if publish else None,
-                    image=form.new_image(),
+                    image=form.new_image(), audience=form.chosen_audience(),
                 )
             except services.EventRejected as exc:
                 form.add_rejection(exc)
@@ -131,7 +131,7 @@ def event_create(request: PortalRequest, territory_id: int) -> HttpResponse:
                 messages.success(request, _saved_message(event))
                 return redirect("backoffice:event_edit", territory_id=territory.pk, event_id=event.pk)
     else:
-        form = StaffEventForm(places=places)
+        form = StaffEventForm(places=places, audience=audience_choices(territory))
     return _page(request, "backoffice/events/form.html", territory, form=form, event=None)
 
 
@@ -144,13 +144,16 @@ def event_edit(request: PortalRequest, territory_id: int, event_id: int) -> Http
         # A place the directory no longer shows stays choosable for the event that uses it.
         places = places | Place.objects.filter(pk=event.place_id)
     if request.method == "POST":
-        form = StaffEventForm(request.POST, request.FILES, places=places, event=event)
+        form = StaffEventForm(
+            request.POST, request.FILES, places=places, event=event, audience=audience_choices(territory)
+        )
         if form.is_valid():
             image = form.new_image()
             try:
                 event = services.update_event(
                     request.user, event, form.event_data(), form.category_codes(),
                     image=image if image is not None or form.removes_image() else services.KEEP_IMAGE,
+                    audience=form.chosen_audience(),
                 )
                 if "publish" in request.POST and event.status != Status.PUBLISHED:
                     event = services.publish_event(request.user, event, form.cleaned_data.get("publish_at"))
@@ -160,7 +163,7 @@ def event_edit(request: PortalRequest, territory_id: int, event_id: int) -> Http
                 messages.success(request, _saved_message(event))
                 return redirect("backoffice:event_edit", territory_id=territory.pk, event_id=event.pk)
     else:
-        form = StaffEventForm(places=places, event=event)
+        form = StaffEventForm(places=places, event=event, audience=audience_choices(territory))
     return _page(request, "backoffice/events/form.html", territory, form=form, event=event)
 
 

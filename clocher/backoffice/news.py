@@ -13,7 +13,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import URLPattern, URLResolver, path, reverse
@@ -35,17 +35,13 @@ from clocher.news.models import Alert, Article, ArticleKind, Attachment
 from clocher.organisations.models import ReviewStatus
 from clocher.territories.content import Status
 from clocher.territories.http import PortalRequest
-from clocher.territories.models import Role, Territory, TerritoryKind
+from clocher.territories.models import Role, Territory
 from clocher.territories.services import EDIT_ROLES
 
-from .views import _access, _page, _report, staff_view
+from .views import _access, _page, _report, audience_choices, staff_view
 
 ARTICLES_PAGE_SIZE = 30
 MODERATION_ROLES = (Role.ADMIN, Role.MODERATOR)
-# Communes and EPCIs under a territory offered as an alert's audience; beyond this, the alert goes
-# to the whole territory (a département has hundreds of communes: no one ticks them on a phone).
-AUDIENCE_CHOICES_MAX = 60
-
 
 def _article_of(territory: Territory, article_id: int) -> Article:
     # Proposals waiting for a moderator are not the editors' to edit: they have their own page.
@@ -238,21 +234,6 @@ def attachment_move(request: PortalRequest, territory_id: int, article_id: int, 
 
 # Alerts
 
-def _audience_choices(territory: Territory) -> QuerySet[Territory] | None:
-    """What an alert of this territory may be limited to: its communes (an EPCI's) or its EPCIs and
-    communes (a département's), when few enough to tick on a phone; None for a commune."""
-    if territory.kind == TerritoryKind.COMMUNE:
-        return None
-    if territory.kind == TerritoryKind.EPCI:
-        qs = Territory.objects.filter(epci=territory, kind=TerritoryKind.COMMUNE)
-    elif territory.kind == TerritoryKind.DEPARTEMENT:
-        qs = Territory.objects.filter(departement=territory, kind=TerritoryKind.COMMUNE)
-    else:
-        qs = Territory.objects.filter(region=territory, kind=TerritoryKind.COMMUNE)
-    qs = qs.filter(is_active=True).defer("boundary").order_by("name")
-    return qs if qs.count() <= AUDIENCE_CHOICES_MAX else None
-
-
 def _alert_of(territory: Territory, alert_id: int) -> Alert:
     alert = Alert.objects.filter(pk=alert_id, territory=territory).first()
     if alert is None:
@@ -273,7 +254,7 @@ def alert_list(request: PortalRequest, territory_id: int) -> HttpResponse:
 @staff_view
 def alert_create(request: PortalRequest, territory_id: int) -> HttpResponse:
     territory = _access(request, territory_id, EDIT_ROLES)
-    form = AlertForm(request.POST if request.method == "POST" else None, audience=_audience_choices(territory))
+    form = AlertForm(request.POST if request.method == "POST" else None, audience=audience_choices(territory))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -15,6 +15,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +34,7 @@ from clocher.territories.models import (
     Role,
     StaffRole,
     Territory,
+    TerritoryKind,
 )
 from clocher.territories.selectors import (
     access_staff_territory,
@@ -305,3 +307,23 @@ def invitation(request: PortalRequest, token: str) -> HttpResponse:
                          % {"name": found.territory.name})
         return redirect("backoffice:territory", territory_id=found.territory_id)
     return render(request, "backoffice/invitation.html", context)
+
+
+# Communes under a territory offered as an alert's or an event's audience; beyond this, it goes to
+# the whole territory (a département has hundreds of communes: no one ticks them on a phone).
+AUDIENCE_CHOICES_MAX = 60
+
+
+def audience_choices(territory: Territory) -> QuerySet[Territory] | None:
+    """What an alert or an event of this territory may be limited to: its communes (an EPCI's) or its EPCIs and
+    communes (a département's), when few enough to tick on a phone; None for a commune."""
+    if territory.kind == TerritoryKind.COMMUNE:
+        return None
+    if territory.kind == TerritoryKind.EPCI:
+        qs = Territory.objects.filter(epci=territory, kind=TerritoryKind.COMMUNE)
+    elif territory.kind == TerritoryKind.DEPARTEMENT:
+        qs = Territory.objects.filter(departement=territory, kind=TerritoryKind.COMMUNE)
+    else:
+        qs = Territory.objects.filter(region=territory, kind=TerritoryKind.COMMUNE)
+    qs = qs.filter(is_active=True).defer("boundary").order_by("name")
+    return qs if qs.count() <= AUDIENCE_CHOICES_MAX else None

@@ -7,7 +7,7 @@ the user holds no role, and that nothing changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,7 +80,7 @@ class StaffUrl:
     """A staff page: its URL name, the other URL arguments on a territory, and a POST that would change it."""
 
     name: str
-    more_kwargs: Callable[[Territory], dict[str, int | str]] = _no_extra
+    more_kwargs: Callable[[Territory], Mapping[str, int | str]] = _no_extra
     data: dict[str, str] = field(default_factory=dict)
 
     def url(self, territory: Territory) -> str:
