@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from clocher.territories.http import PortalRequest
-from clocher.territories.models import Portal, Territory, TerritoryKind
-from clocher.territories.selectors import access_territory
+from clocher.territories.models import Territory
+from clocher.territories.selectors import access_territory_by_code
 
 from .models import Event, Occurrence
 from .selectors import access_event, events_of_territory, with_category
@@ -32,23 +32,6 @@ CONTENT_TYPE = "text/calendar; charset=utf-8"
 FEED_PAST = datetime.timedelta(days=31)
 FEED_MAX_EVENTS = 2000
 FEED_CACHE_SECONDS = 300
-
-
-def territory_by_code(portal: Portal, code: str) -> Territory:
-    """A commune by INSEE code, an EPCI by SIREN, a département or a région by code, or 404."""
-    code = code.strip().upper()[:16]
-    if len(code) == 9:
-        kinds = [TerritoryKind.EPCI]
-    elif len(code) == 5:
-        kinds = [TerritoryKind.COMMUNE]
-    else:
-        kinds = [TerritoryKind.DEPARTEMENT, TerritoryKind.REGION]
-    for kind in kinds:
-        try:
-            return access_territory(portal, kind=kind, code=code)
-        except Http404:
-            continue
-    raise Http404(_("Territoire introuvable."))
 
 
 def _calendar(request: PortalRequest, events: Iterable[Event], name: str) -> bytes:
@@ -96,7 +79,7 @@ def _kept_calendar(
 
 @require_GET
 def territory_ics(request: PortalRequest, territory_code: str) -> HttpResponse:
-    territory = territory_by_code(request.portal, territory_code)
+    territory = access_territory_by_code(request.portal, territory_code)
     name = _("Agenda : %(name)s") % {"name": territory.name}
 
     def build() -> bytes:
@@ -110,7 +93,7 @@ def territory_ics(request: PortalRequest, territory_code: str) -> HttpResponse:
 def category_ics(request: PortalRequest, territory_code: str, category: str) -> HttpResponse:
     if category not in CATEGORIES:
         raise Http404(_("Catégorie inconnue."))
-    territory = territory_by_code(request.portal, territory_code)
+    territory = access_territory_by_code(request.portal, territory_code)
     name = _("Agenda : %(name)s, %(category)s") % {"name": territory.name, "category": category_label(category)}
 
     def build() -> bytes:

@@ -17,7 +17,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFee
 from django.utils.translation import gettext as _
 
 from clocher.territories.models import Portal, Territory, TerritoryKind
-from clocher.territories.selectors import access_territory, ancestors, is_module_enabled
+from clocher.territories.selectors import access_territory_by_code, ancestors, is_module_enabled
 
 from .feed import article_url
 from .models import Article, ArticleKind
@@ -26,29 +26,12 @@ from .selectors import KIND_SLUGS, MODULE, articles_for, filter_kind
 FEED_ITEMS = 30
 
 
-def territory_by_code(portal: Portal, code: str) -> Territory:
-    """A commune by INSEE code, an EPCI by SIREN, a département or région by code, in the portal; 404 otherwise."""
-    code = code.strip().upper()[:16]
-    if len(code) == 9:
-        kinds = [TerritoryKind.EPCI]
-    elif len(code) == 5:
-        kinds = [TerritoryKind.COMMUNE]
-    else:
-        kinds = [TerritoryKind.DEPARTEMENT, TerritoryKind.REGION]
-    for kind in kinds:
-        try:
-            return access_territory(portal, kind=kind, code=code)
-        except Http404:
-            continue
-    raise Http404(_("Territoire introuvable."))
-
-
 class TerritoryNewsRss(Feed):  # type: ignore[type-arg]  # django-stubs: Feed[Item, Obj]
     feed_type: type[SyndicationFeed] = Rss201rev2Feed
 
     def get_object(self, request: HttpRequest, territory_code: str) -> tuple[Territory, str | None, Portal]:
         portal: Portal = request.portal  # type: ignore[attr-defined]
-        territory = territory_by_code(portal, territory_code)
+        territory = access_territory_by_code(portal, territory_code)
         if territory.kind == TerritoryKind.COMMUNE and not is_module_enabled(portal, territory, MODULE):
             raise Http404(_("Ce service n'est pas proposé dans cette commune."))
         slug = request.GET.get("type", "")

@@ -112,6 +112,24 @@ def access_territory(portal: Portal, *, kind: str, code: str) -> Territory:
     return territory
 
 
+def access_territory_by_code(portal: Portal, code: str) -> Territory:
+    """A commune by INSEE code, an EPCI by SIREN, a département or a région by code, in the
+    portal; 404 otherwise. For addresses that name a territory by its code alone (feeds)."""
+    code = code.strip().upper()[:16]
+    if len(code) == 9:
+        kinds = [TerritoryKind.EPCI]
+    elif len(code) == 5:
+        kinds = [TerritoryKind.COMMUNE]
+    else:
+        kinds = [TerritoryKind.DEPARTEMENT, TerritoryKind.REGION]
+    for kind in kinds:
+        try:
+            return access_territory(portal, kind=kind, code=code)
+        except Http404:
+            continue
+    raise Http404(_("Territoire introuvable."))
+
+
 def access_commune(portal: Portal, code: str) -> Territory:
     return access_territory(portal, kind=TerritoryKind.COMMUNE, code=code)
 
