@@ -90,11 +90,11 @@ class CollectivityForm(forms.ModelForm[Collectivity]):
 
 
 class ModulesForm(forms.Form):
-    """One checkbox per registered module."""
+    """One checkbox per registered module a collectivity may turn off."""
 
     def __init__(self, *args: Any, enabled: set[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for module in registry.all():
+        for module in registry.switchable():
             self.fields[module.name] = forms.BooleanField(
                 label=module.label, required=False, initial=module.name in enabled,
                 help_text=module.description,

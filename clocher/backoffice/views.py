@@ -122,7 +122,7 @@ def territory_overview(request: PortalRequest, territory_id: int) -> HttpRespons
         staff_count=StaffRole.objects.filter(territory=territory).values("user").distinct().count(),
         modules=modules,
         module_names={module.name for module in modules},
-        registry_size=len(registry.all()),
+        registry_size=len(registry.switchable()),
         latest_entries=(
             AuditEntry.objects.filter(territory=territory)[:5] if is_admin else AuditEntry.objects.none()
         ),
@@ -170,7 +170,7 @@ def modules(request: PortalRequest, territory_id: int) -> HttpResponse:
     if request.method == "POST" and joined and form.is_valid():
         changed = 0
         try:
-            for module in registry.all():
+            for module in registry.switchable():
                 wanted = bool(form.cleaned_data.get(module.name))
                 if wanted != (module.name in enabled) and set_module_enabled(
                     request.user, territory, module.name, wanted

@@ -69,6 +69,9 @@ class Module:
     # What the module holds about a person, for "download my data" (RGPD): receives the user and
     # returns JSON-serialisable data, or None when the module keeps nothing personal.
     personal_data: Callable[[Any], Any] | None = None
+    # False for a part every collectivity has, which staff cannot turn off (the accounts of
+    # associations and businesses): no checkbox on the staff modules page, always on.
+    switchable: bool = True
 
 
 class ModuleRegistry:
@@ -89,6 +92,10 @@ class ModuleRegistry:
 
     def all(self) -> list[Module]:
         return sorted(self._modules.values(), key=lambda m: (m.order, m.name))
+
+    def switchable(self) -> list[Module]:
+        """The modules a collectivity may turn on or off."""
+        return [module for module in self.all() if module.switchable]
 
     def names(self) -> list[str]:
         return [m.name for m in self.all()]

@@ -138,3 +138,32 @@ def communes_within(territory: Territory) -> QuerySet[Territory]:
     }.get(territory.kind)
     scope = Q(pk=territory.pk) if field is None else Q(**{field: territory})
     return Territory.objects.filter(scope, kind=TerritoryKind.COMMUNE, is_active=True).order_by("search_name", "name")
+
+
+def personal_data(user: Any) -> dict[str, Any]:
+    """What is kept about a person as a member of associations and businesses, for "download my
+    data": their memberships, and the registrations they asked for with the moderator's answer."""
+    memberships = (
+        Membership.objects.filter(user=user).select_related("organisation").order_by("created_at", "pk")
+    )
+    requested = Organisation.objects.filter(created_by=user).order_by("created_at", "pk")
+    return {
+        "memberships": [
+            {
+                "organisation": membership.organisation.name,
+                "kind": membership.organisation.kind,
+                "role": membership.role,
+                "since": membership.created_at.isoformat(),
+            }
+            for membership in memberships
+        ],
+        "registrations_asked": [
+            {
+                "organisation": organisation.name,
+                "status": organisation.status,
+                "review_message": organisation.review_message,
+                "asked_at": organisation.created_at.isoformat(),
+            }
+            for organisation in requested
+        ],
+    }

@@ -162,7 +162,9 @@ def enabled_modules(portal: Portal, territory: Territory) -> list[Module]:
     )
     enabled = []
     for module in registry.all():
-        if module.name in settings_by_name:
+        if not module.switchable:
+            on = True
+        elif module.name in settings_by_name:
             on = settings_by_name[module.name]
         elif portal.default_modules:
             on = module.name in portal.default_modules
