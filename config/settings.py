@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "clocher.directory",
     "clocher.agenda",
     "clocher.news",
+    "clocher.reports",
     "clocher.imports",
     "clocher.api",
     "clocher.backoffice",
