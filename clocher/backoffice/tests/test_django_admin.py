@@ -52,3 +52,21 @@ def test_a_superuser_reaches_the_directorys_admin_pages(db, gers_portal):
     for url in ("/admin/directory/place/", "/admin/directory/place/add/",
                 "/admin/directory/usefulcontact/", "/admin/directory/placeproposal/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_a_superuser_reaches_the_admin_pages_of_issue_5_and_6s_models(db, gers_portal):
+    from django.test import Client
+
+    from clocher.accounts.models import User
+    from clocher.accounts.tests.conftest import activate_totp
+
+    admin_user = User.objects.create_superuser(email="root@example.org", password="x" * 12)
+    activate_totp(admin_user)
+    client = Client(HTTP_HOST="gers.test")
+    client.force_login(admin_user)
+    for url in (
+        "/admin/agenda/event/", "/admin/news/article/", "/admin/news/alert/",
+        "/admin/organisations/organisation/", "/admin/imports/importsource/",
+        "/admin/reports/reportcategory/", "/admin/reports/reportcategory/add/", "/admin/reports/report/",
+    ):
+        assert client.get(url).status_code == 200, url

@@ -1,0 +1,38 @@
+"""The reports in Django's admin: operators maintain categories and repair what goes wrong; agents
+work in /gestion/, never here."""
+
+from django.contrib import admin
+
+from .models import Report, ReportCategory, ReportEvent, ReportMedia
+
+
+@admin.register(ReportCategory)
+class ReportCategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # django-stubs: ModelAdmin[Model]
+    list_display = ("name", "code", "territory", "competence", "is_active")
+    list_filter = ("competence", "is_active")
+    search_fields = ("name", "code", "territory__name")
+    raw_id_fields = ("territory",)
+
+
+class ReportEventInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = ReportEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("kind", "is_public", "status", "text", "actor", "created_at")
+
+
+class ReportMediaInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = ReportMedia
+    extra = 0
+    can_delete = False
+    readonly_fields = ("kind", "file", "content_type", "size", "event", "created_at")
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("pk", "category", "commune", "territory", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("description", "address", "commune__name")
+    raw_id_fields = ("territory", "commune", "category", "duplicate_of", "assignee", "reporter")
+    readonly_fields = ("token", "idempotency_key", "channel", "created_at", "updated_at")
+    inlines = (ReportMediaInline, ReportEventInline)
