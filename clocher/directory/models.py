@@ -205,6 +205,11 @@ class PlaceProposal(models.Model):
     )
     commune = models.ForeignKey(Territory, models.CASCADE, related_name="place_proposals")
     proposer = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="place_proposals")
+    # The association or business in whose name it was proposed.
+    organisation = models.ForeignKey(
+        "organisations.Organisation", models.SET_NULL, null=True, blank=True, related_name="place_proposals",
+        verbose_name=_("au nom de"),
+    )
     data = models.JSONField(_("contenu proposé"), default=dict)
     status = models.CharField(
         _("état"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING

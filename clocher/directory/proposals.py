@@ -3,9 +3,7 @@ its name, a new place in one of the communes it acts in, or a change to a place 
 commune's moderator accepts or refuses it with a message.
 
 A place is the proposer's "own" when it was created or changed from an accepted proposal of theirs,
-or of a member of one of their organisations (PlaceProposal.place links them). PlaceProposal has no
-field for the organisation yet: its pk and name are kept in `data["_organisation"]` (a real foreign
-key should follow). An account with a verified e-mail address may propose at most PROPOSALS_PER_DAY
+or of a member of one of their organisations (PlaceProposal.place links them). An account with a verified e-mail address may propose at most PROPOSALS_PER_DAY
 a day, since a proposal costs the proposer nothing and a moderator's time. The commune's moderators
 and admins get an e-mail for each new proposal, the proposer one for the decision.
 """
@@ -38,7 +36,8 @@ from .taxonomy import BY_SLUG
 
 PROPOSALS_PER_DAY = 10
 MODERATION_ROLES = (Role.ADMIN, Role.MODERATOR)
-# Where the proposing organisation is kept inside PlaceProposal.data until the model has a field.
+# Where proposals made before PlaceProposal.organisation existed kept it (see migration 0005);
+# never written any more, and dropped from data when read.
 ORGANISATION_KEY = "_organisation"
 
 
@@ -60,7 +59,7 @@ def own_places(user: Any, portal: Portal) -> QuerySet[Place]:
     organisation_ids = list(organisations_of(user, portal).values_list("pk", flat=True))
     proposed = Q(proposer=user)
     if organisation_ids:
-        proposed |= Q(**{f"data__{ORGANISATION_KEY}__pk__in": organisation_ids})
+        proposed |= Q(organisation_id__in=organisation_ids)
     ids = PlaceProposal.objects.filter(proposed, status=ProposalStatus.ACCEPTED).values("place_id")
     places = Place.objects.filter(pk__in=ids).exclude(status=Status.ARCHIVED).select_related("commune")
     return places.filter(commune__in=_portal_communes(portal)).order_by("name", "pk")
@@ -91,8 +90,10 @@ def proposal_communes(portal: Portal, user: Any = None) -> QuerySet[Territory]:
 
 def organisation_of(proposal: PlaceProposal) -> dict[str, Any] | None:
     """The organisation a proposal was made in the name of: {"pk": ..., "name": ...}, or None."""
-    value = proposal.data.get(ORGANISATION_KEY)
-    return value if isinstance(value, dict) else None
+    organisation = proposal.organisation
+    if organisation is None:
+        return None
+    return {"pk": organisation.pk, "name": organisation.name}
 
 
 def _portal_communes(portal: Portal) -> QuerySet[Territory]:
@@ -191,8 +192,9 @@ def propose_place(
             )
     stored = {name: value for name, value in data.items() if name not in ("commune", ORGANISATION_KEY)}
     stored["categories"] = cleaned["categories"]
-    stored[ORGANISATION_KEY] = {"pk": organisation.pk, "name": organisation.name}
-    proposal = PlaceProposal.objects.create(place=place, commune=commune, proposer=user, data=stored)
+    proposal = PlaceProposal.objects.create(
+        place=place, commune=commune, proposer=user, organisation=organisation, data=stored
+    )
     key = _rate_key(user)
     cache.add(key, 0, timeout=86400)
     try:
@@ -275,7 +277,8 @@ def accept_proposal(actor: Any, proposal: PlaceProposal, message: str = "") -> P
     commune = proposal.commune
     data = dict(proposal.data)
     categories = list(data.pop("categories", []) or [])
-    organisation = data.pop(ORGANISATION_KEY, None)
+    data.pop(ORGANISATION_KEY, None)
+    organisation = organisation_of(proposal)
     try:
         cleaned = services.clean_place_data(data)
         slugs = services.clean_categories(categories)

@@ -57,7 +57,7 @@ def test_a_resident_registers_an_association_the_moderator_accepts_it_and_it_pro
     page.get_by_label("Commerce", exact=True).check()
     _tap(page, page.get_by_role("button", name="Envoyer la proposition"))
     expect(page.get_by_text("au nom de Les Amis de la Cathédrale")).to_be_visible()
-    assert PlaceProposal.objects.get().data["_organisation"]["pk"] == organisation.pk
+    assert PlaceProposal.objects.get().organisation == organisation
 
     context.clear_cookies()
     visit(page, "/associations/")

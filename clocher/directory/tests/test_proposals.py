@@ -275,7 +275,7 @@ def test_someone_without_an_organisation_is_told_how_to_register_one(auch, gers_
 def test_the_proposal_records_its_organisation_and_the_moderator_reads_it(proposer, moderator, auch, foyer_rural):
     assert propose_from_the_page(proposer, auch).status_code == 302
     proposal = PlaceProposal.objects.get()
-    assert proposal.data["_organisation"] == {"pk": foyer_rural.pk, "name": "Foyer rural d'Auch"}
+    assert proposal.organisation == foyer_rural and "_organisation" not in proposal.data
     page = client_for(moderator).get(staff_url("proposal", auch, proposal_id=proposal.pk)).content.decode()
     assert "Au nom de" in page and "Foyer rural d&#x27;Auch" in page
     mine = client_for(proposer).get(reverse("directory:my_proposals")).content.decode()
@@ -340,3 +340,25 @@ def test_the_proposer_gets_an_email_with_the_decision_and_its_message(
     with django_capture_on_commit_callbacks(execute=True):
         proposals.refuse_proposal(moderator, second, "Il existe déjà.")
     assert "refusée" in mail.outbox[-1].subject and "Il existe déjà." in mail.outbox[-1].body
+
+
+def test_proposals_made_before_the_field_get_their_organisation_from_their_data(proposer, auch, foyer_rural):
+    import importlib
+
+    from django.apps import apps as global_apps
+
+    from clocher.directory.models import PlaceProposal
+
+    old = PlaceProposal.objects.create(
+        commune=auch, proposer=proposer,
+        data={"name": "Épicerie", "_organisation": {"pk": foyer_rural.pk, "name": foyer_rural.name}},
+    )
+    gone = PlaceProposal.objects.create(
+        commune=auch, proposer=proposer, data={"name": "Bar", "_organisation": {"pk": 999_999, "name": "Disparue"}},
+    )
+    migration = importlib.import_module("clocher.directory.migrations.0005_fill_placeproposal_organisation")
+    migration.fill(global_apps, None)
+    old.refresh_from_db()
+    gone.refresh_from_db()
+    assert old.organisation == foyer_rural
+    assert gone.organisation is None
