@@ -4,6 +4,7 @@ is really MP4, QuickTime or WebM under 50 MB, and every bad file is a MediaRefus
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zlib
 from typing import IO, cast
@@ -11,7 +12,7 @@ from typing import IO, cast
 import pytest
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from clocher.reports import media
 from clocher.reports.media import (
@@ -77,6 +78,49 @@ def test_metadata_segments_are_stripped_even_when_the_encoder_would_write_them()
     picture = Image.open(io.BytesIO(stripped))
     picture.load()  # still a valid JPEG
     assert picture.size == (40, 30) and len(picture.getexif()) == 0
+
+
+def _exif_with_gps() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[GPS_IFD] = GPS_TAGS
+    return exif
+
+
+@pytest.mark.parametrize("image_format", ["PNG", "WEBP"])
+def test_a_png_or_webp_with_gps_exif_and_text_comes_out_as_a_jpeg_with_no_metadata(image_format):
+    buffer = io.BytesIO()
+    extra: dict[str, object] = {"exif": _exif_with_gps()}
+    if image_format == "PNG":
+        text = PngImagePlugin.PngInfo()
+        text.add_text("Comment", "secret note")
+        extra["pnginfo"] = text
+    Image.new("RGB", (300, 200), (1, 2, 3)).save(buffer, format=image_format, **extra)
+    assert Image.open(io.BytesIO(buffer.getvalue())).getexif().get_ifd(GPS_IFD)
+
+    photo = clean_photo(buffer.getvalue())
+
+    output = Image.open(io.BytesIO(photo.content))
+    assert output.format == "JPEG" and len(output.getexif()) == 0
+    for trace in (b"Exif", b"PhoneMaker", b"secret note"):
+        assert trace not in photo.content
+
+
+# Pillow warns about the damaged EXIF blocks it skips: expected here.
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_random_damage_to_a_photo_is_refused_or_cleaned_never_a_crash():
+    rng = random.Random(20261124)
+    original = _jpeg_with_gps((64, 48))
+    for _ in range(150):
+        damaged = bytearray(original)
+        for _ in range(rng.randint(1, 12)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        cut = rng.choice([len(damaged), rng.randrange(1, len(damaged))])
+        try:
+            photo = clean_photo(bytes(damaged[:cut]))
+        except MediaRefused:
+            continue
+        assert b"PhoneMaker" not in photo.content and b"Exif" not in photo.content
 
 
 def test_an_oversized_photo_is_resized_to_2048_pixels_at_most():
@@ -319,6 +363,21 @@ def test_a_video_that_cannot_be_read_is_refused_not_a_crash():
 
     with pytest.raises(MediaRefused, match="pas pu être lue"):
         clean_video(cast(IO[bytes], Broken()))
+
+
+def test_random_bytes_and_damaged_headers_are_refused_or_sniffed_never_a_crash():
+    rng = random.Random(6)
+    samples = [_mp4(), _quicktime(), _old_quicktime(), _matroska(b"webm")]
+    for _ in range(300):
+        damaged = bytearray(rng.choice(samples))
+        for _ in range(rng.randint(1, 6)):
+            damaged[rng.randrange(min(len(damaged), 48))] = rng.randrange(256)
+        for content in (bytes(damaged), bytes(damaged[: rng.randrange(1, 40)]), rng.randbytes(rng.randint(1, 64))):
+            try:
+                video = clean_video(content)
+            except MediaRefused:
+                continue
+            assert video.content_type in ("video/mp4", "video/quicktime", "video/webm")
 
 
 # Counts
