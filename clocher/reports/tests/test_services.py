@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import time_machine
@@ -51,7 +52,7 @@ def marciac_agent(marciac: Territory):
 
 
 def _submit(portal, category: ReportCategory, **extra) -> Report:
-    values = {"lat": CATHEDRAL_OF_AUCH[0], "lon": CATHEDRAL_OF_AUCH[1], "description": "Lampadaire éteint"}
+    values: dict[str, Any] = {"lat": CATHEDRAL_OF_AUCH[0], "lon": CATHEDRAL_OF_AUCH[1], "description": "Lampadaire éteint"}
     values.update(extra)
     report, created = submit_report(portal=portal, category=category, **values)
     assert created
@@ -212,7 +213,7 @@ def _other(report: Report) -> Report:
 def test_every_transition_is_allowed_or_refused_as_the_workflow_says(report, agent, current, wanted):
     Report.objects.filter(pk=report.pk).update(status=current)
     report.refresh_from_db()
-    extra = {"public_reason": "Hors compétence", "duplicate_of": _other(report)}
+    extra: dict[str, Any] = {"public_reason": "Hors compétence", "duplicate_of": _other(report)}
     if wanted in TRANSITIONS[current]:
         change_status(agent, report, wanted, **extra)
         report.refresh_from_db()
