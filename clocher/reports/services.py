@@ -140,6 +140,14 @@ def _existing(idempotency_key: str) -> Report | None:
     return Report.objects.filter(idempotency_key=idempotency_key).first()
 
 
+def _same_submission(existing: Report, category: ReportCategory) -> Report:
+    # A retry repeats the same category; another one means a key reused by mistake, or guessed to
+    # read someone else's report (categories belong to one collectivity, so to one portal).
+    if existing.category_id != category.pk:
+        raise ReportRefused(_("Cette clé d'idempotence a déjà servi pour un autre signalement."), "idempotency_key")
+    return existing
+
+
 # Residents
 
 def submit_report(
@@ -165,7 +173,7 @@ def submit_report(
     loser fetches the winner. Refuses (ReportRefused, with the field): a point outside the portal
     or in no commune, a category not offered there, a description over 4000 characters (markup is
     removed: it is stored as plain text), an invalid e-mail or phone, contact details without
-    consent, an idempotency key over 64 characters. Writes the `created` event. Schedules nothing:
+    consent, an idempotency key over 64 characters or already used for another category. Writes the `created` event. Schedules nothing:
     agents find new reports in their queue. Media are attached separately (clocher.reports.media).
     Rate limits are the caller's (reports_left / count_report).
     """
@@ -175,7 +183,7 @@ def submit_report(
     if idempotency_key:
         existing = _existing(idempotency_key)
         if existing is not None:
-            return existing, False
+            return _same_submission(existing, category), False
     lat, lon = _check_point(lat, lon)
     commune = commune_in_portal(portal, lat, lon)
     territory = responsible_for(category, commune)
@@ -209,7 +217,7 @@ def submit_report(
         existing = _existing(idempotency_key) if idempotency_key else None
         if existing is None:
             raise
-        return existing, False
+        return _same_submission(existing, category), False
     return report, True
 
 

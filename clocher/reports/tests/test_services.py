@@ -162,6 +162,16 @@ def test_a_repeated_idempotency_key_returns_the_first_report_even_under_a_race(
     assert ReportEvent.objects.count() == 1
 
 
+def test_a_key_already_used_for_another_category_is_refused(gers_portal, bounded, lighting, departmental_road):
+    _submit(gers_portal, departmental_road, idempotency_key="k-2")
+    with pytest.raises(ReportRefused) as refused:
+        submit_report(
+            portal=gers_portal, category=lighting, lat=CATHEDRAL_OF_AUCH[0], lon=CATHEDRAL_OF_AUCH[1],
+            description="x", idempotency_key="k-2",
+        )
+    assert refused.value.field == "idempotency_key"
+
+
 def test_an_overlong_idempotency_key_is_refused(gers_portal, bounded, lighting):
     with pytest.raises(ReportRefused):
         _submit(gers_portal, lighting, idempotency_key="k" * 65)
