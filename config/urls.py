@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("clocher.agenda.proposal_urls")),
     path("", include("clocher.news.urls")),
     path("", include("clocher.organisations.urls")),
+    path("", include("clocher.reports.urls")),
+    path("open311/v2/", include("clocher.reports.open311_urls")),
     path("langue/", switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("clocher.territories.urls")),

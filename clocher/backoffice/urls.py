@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import contacts, events, news, organisations, places, sources, views
+from . import contacts, events, news, organisations, places, reports, sources, views
 
 app_name = "backoffice"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -42,4 +42,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:territory_id>/propositions/<int:proposal_id>/", places.proposal_detail, name="proposal"),
 ]
 # Each staff area keeps its own routes in its module.
-urlpatterns += events.urlpatterns + news.urlpatterns + organisations.urlpatterns + sources.urlpatterns
+urlpatterns += (
+    events.urlpatterns + news.urlpatterns + organisations.urlpatterns + sources.urlpatterns + reports.urlpatterns
+)
