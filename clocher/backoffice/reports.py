@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clocher.accounts.models import User
-from clocher.territories.services import ActionRefused
 from clocher.reports import media as report_media
 from clocher.reports import services
 from clocher.reports.figures import category_figures
@@ -34,6 +33,7 @@ from clocher.reports.models import MediaKind, Report, ReportCategory, ReportMedi
 from clocher.reports.selectors import HANDLER_ROLES, agent_queue
 from clocher.territories.http import PortalRequest
 from clocher.territories.models import StaffRole, Territory
+from clocher.territories.services import ActionRefused
 
 from .views import _access, _page, staff_view
 

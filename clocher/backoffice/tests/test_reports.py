@@ -1,0 +1,270 @@
+"""The agents' report pages in /gestion/: queue, bulk change, CSV export, plan, report page, figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
+
+from clocher.accounts.models import User
+from clocher.reports.figures import category_figures
+from clocher.reports.models import EventKind, Report, ReportCategory, ReportStatus
+from clocher.territories.models import Collectivity, Portal, Role, Territory
+from conftest import grant, make_user
+
+S = ReportStatus
+
+
+@pytest.fixture
+def joined_auch(gers_portal: Portal, auch: Territory) -> Territory:
+    if not Collectivity.objects.filter(territory=auch).exists():
+        Collectivity.objects.create(territory=auch, portal=gers_portal)
+    return auch
+
+
+@pytest.fixture
+def agent(joined_auch: Territory) -> User:
+    user = make_user("agathe@example.org", display_name="Agathe")
+    grant(user, joined_auch, Role.AGENT)
+    return user
+
+
+@pytest.fixture
+def lighting(auch: Territory) -> ReportCategory:
+    return ReportCategory.objects.create(territory=auch, code="eclairage", name="Éclairage public")
+
+
+@pytest.fixture
+def roads(auch: Territory) -> ReportCategory:
+    return ReportCategory.objects.create(territory=auch, code="voirie", name="Voirie")
+
+
+def make_report(territory: Territory, category: ReportCategory, **extra: Any) -> Report:
+    values: dict[str, Any] = {"territory": territory, "commune": territory, "category": category,
+                              "lat": 43.6465, "lon": 0.5855, "description": "Lampadaire éteint"}
+    values.update(extra)
+    report = Report.objects.create(**values)
+    report.events.create(kind=EventKind.CREATED, status=S.NEW)
+    return report
+
+
+@pytest.fixture
+def report(auch: Territory, lighting: ReportCategory) -> Report:
+    return make_report(auch, lighting, reporter_name="Jean", reporter_email="jean@example.org")
+
+
+@pytest.fixture
+def agent_client(gers_client: Client, agent: User) -> Client:
+    gers_client.force_login(agent)
+    return gers_client
+
+
+def _url(name: str, territory: Territory, **kwargs: int) -> str:
+    return reverse(f"backoffice:{name}", kwargs={"territory_id": territory.pk, **kwargs})
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 20, 20)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+# Queue
+
+def test_the_queue_lists_the_reports_with_a_flat_query_count(
+    agent_client: Client, auch: Territory, lighting: ReportCategory, django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(12):
+        make_report(auch, lighting, assignee=make_user(f"a{Report.objects.count()}@example.org"))
+    with django_assert_max_num_queries(16):
+        response = agent_client.get(_url("reports", auch))
+    assert response.status_code == 200
+    assert response.content.decode().count("Éclairage public</a>") == 12
+
+
+def test_the_queue_filters_by_status_category_and_age(
+    agent_client: Client, auch: Territory, lighting: ReportCategory, roads: ReportCategory
+) -> None:
+    with time_machine.travel(datetime(2026, 1, 1, tzinfo=UTC)):
+        old = make_report(auch, roads)
+    fresh = make_report(auch, lighting)
+    closed = make_report(auch, lighting, status=S.RESOLVED)
+    page = agent_client.get(_url("reports", auch), {"categorie": str(lighting.pk), "etat": "open"}).context["page"]
+    assert list(page.object_list) == [fresh]
+    page = agent_client.get(_url("reports", auch), {"anciennete": "30"}).context["page"]
+    assert list(page.object_list) == [old]
+    page = agent_client.get(_url("reports", auch), {"etat": "closed", "anciennete": "x"}).context["page"]
+    assert list(page.object_list) == [closed]
+
+
+def test_a_bulk_change_goes_through_the_workflow_and_reports_each_refusal(
+    agent_client: Client, auch: Territory, lighting: ReportCategory
+) -> None:
+    first, second = make_report(auch, lighting), make_report(auch, lighting, status=S.RESOLVED)
+    response = agent_client.post(_url("reports", auch), {"reports": [first.pk, second.pk], "bulk_status": "acknowledged"},
+                                 follow=True)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (S.ACKNOWLEDGED, S.RESOLVED)
+    text = response.content.decode()
+    assert f"Signalement n° {second.pk}" in text
+    assert first.acknowledged_at is not None
+
+
+def test_a_bulk_change_never_touches_another_territorys_report(
+    agent_client: Client, auch: Territory, marciac: Territory
+) -> None:
+    theirs = make_report(marciac, ReportCategory.objects.create(territory=marciac, code="x", name="X"))
+    agent_client.post(_url("reports", auch), {"reports": [theirs.pk], "bulk_status": "acknowledged"})
+    theirs.refresh_from_db()
+    assert theirs.status == S.NEW
+
+
+# CSV
+
+def test_the_export_is_a_csv_of_the_filtered_queue_with_formulas_neutralised(
+    agent_client: Client, auch: Territory, lighting: ReportCategory, roads: ReportCategory
+) -> None:
+    make_report(auch, lighting, description="=HYPERLINK(\"http://evil\")", reporter_name="@Jean",
+                reporter_email="jean@example.org", address="+33 rue")
+    make_report(auch, roads, description="Nid de poule")
+    response = agent_client.get(_url("reports_export", auch), {"categorie": lighting.pk})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].startswith("attachment;")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 2
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Description"] == "'=HYPERLINK(\"http://evil\")"
+    assert row["Nom"] == "'@Jean"
+    assert row["Adresse"] == "'+33 rue"
+    assert row["E-mail"] == "jean@example.org"
+    assert row["Catégorie"] == "Éclairage public"
+
+
+# Plan
+
+def test_the_plan_places_each_report_as_a_link(agent_client: Client, auch: Territory, report: Report) -> None:
+    response = agent_client.get(_url("reports_map", auch))
+    assert response.status_code == 200
+    assert _url("report", auch, report_id=report.pk) in response.content.decode()
+    assert "<circle" in response.content.decode()
+
+
+# A report's page
+
+def test_the_report_page_shows_the_reporter_and_marks_internal_notes(
+    agent_client: Client, auch: Territory, report: Report
+) -> None:
+    agent_client.post(_url("report", auch, report_id=report.pk), {"action": "note", "note-text": "Voir avec Enedis"})
+    text = agent_client.get(_url("report", auch, report_id=report.pk)).content.decode()
+    assert "jean@example.org" in text
+    assert "Voir avec Enedis" in text
+    assert "(interne)" in text
+
+
+def test_an_agent_acknowledges_then_resolves_and_the_reporter_is_told(
+    agent_client: Client, auch: Territory, report: Report, django_capture_on_commit_callbacks: Any
+) -> None:
+    url = _url("report", auch, report_id=report.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent_client.post(url, {"action": "status", "status-status": "acknowledged"})
+        agent_client.post(url, {"action": "update", "update-text": "Lampe changée",
+                                "update-photo": SimpleUploadedFile("apres.png", _png(), "image/png")})
+        agent_client.post(url, {"action": "status", "status-status": "resolved"})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == S.RESOLVED
+    update = report.events.get(kind=EventKind.PUBLIC_UPDATE)
+    media = update.media.get()
+    assert media.content_type == "image/jpeg"
+    assert [m.to for m in mail.outbox] == [["jean@example.org"]] * 3
+    assert "Lampe changée" in agent_client.get(url).content.decode()
+
+
+def test_a_refused_photo_publishes_nothing(agent_client: Client, auch: Territory, report: Report) -> None:
+    response = agent_client.post(_url("report", auch, report_id=report.pk), {
+        "action": "update", "update-text": "Lampe changée",
+        "update-photo": SimpleUploadedFile("apres.png", b"not an image", "image/png")})
+    assert response.status_code == 200
+    assert not report.events.filter(kind=EventKind.PUBLIC_UPDATE).exists()
+    assert response.context["update_form"].errors
+
+
+def test_a_rejection_without_reason_is_a_form_error(agent_client: Client, auch: Territory, report: Report) -> None:
+    response = agent_client.post(_url("report", auch, report_id=report.pk),
+                                 {"action": "status", "status-status": "rejected"})
+    assert response.status_code == 200
+    assert "public_reason" in response.context["status_form"].errors
+    report.refresh_from_db()
+    assert report.status == S.NEW
+
+
+def test_a_duplicate_points_to_a_report_of_the_same_queue(
+    agent_client: Client, auch: Territory, report: Report, lighting: ReportCategory
+) -> None:
+    original = make_report(auch, lighting)
+    url = _url("report", auch, report_id=report.pk)
+    response = agent_client.post(url, {"action": "status", "status-status": "duplicate", "status-duplicate_of": "999999"})
+    assert "duplicate_of" in response.context["status_form"].errors
+    agent_client.post(url, {"action": "status", "status-status": "duplicate", "status-duplicate_of": original.pk})
+    report.refresh_from_db()
+    assert (report.status, report.duplicate_of) == (S.DUPLICATE, original)
+
+
+def test_a_report_is_assigned_to_an_agent_of_the_territory_only(
+    agent_client: Client, auch: Territory, report: Report, agent: User, resident: User
+) -> None:
+    url = _url("report", auch, report_id=report.pk)
+    response = agent_client.post(url, {"action": "assign", "assign-assignee": resident.pk})
+    assert response.status_code == 200
+    agent_client.post(url, {"action": "assign", "assign-assignee": agent.pk})
+    report.refresh_from_db()
+    assert report.assignee == agent
+    assert report.events.filter(kind=EventKind.ASSIGNED, is_public=False).exists()
+
+
+# Figures
+
+def test_figures_give_counts_and_median_delays_per_category(
+    auch: Territory, lighting: ReportCategory, roads: ReportCategory
+) -> None:
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    for hours_to_ack, hours_to_close in ((1, 10), (3, 30), (5, None)):
+        created = now - timedelta(days=10)
+        make_report(auch, lighting, acknowledged_at=created + timedelta(hours=hours_to_ack),
+                    resolved_at=created + timedelta(hours=hours_to_close) if hours_to_close else None)
+    Report.objects.filter(category=lighting).update(created_at=now - timedelta(days=10))
+    make_report(auch, roads)
+    ancient = make_report(auch, roads)
+    Report.objects.filter(pk=ancient.pk).update(created_at=now - timedelta(days=400))
+    with time_machine.travel(now):
+        rows = category_figures(auch)
+    assert [(r.name, r.count, r.median_acknowledge_hours, r.median_resolve_hours) for r in rows] == [
+        ("Éclairage public", 3, 3.0, 20.0), ("Voirie", 1, None, None)]
+
+
+def test_the_figures_page_draws_an_svg_with_a_table(agent_client: Client, auch: Territory, report: Report) -> None:
+    text = agent_client.get(_url("reports_figures", auch)).content.decode()
+    assert "<svg" in text and "<title" in text and "<table" in text
+
+
+# Who may see what
+
+def test_a_resident_or_another_portal_gets_404(client: Client, orne_client: Client, auch: Territory, report: Report,
+                                              resident: User, charlie: User, gers_client: Client) -> None:
+    gers_client.force_login(resident)
+    orne_client.force_login(charlie)
+    for name, extra in (("reports", {}), ("reports_export", {}), ("reports_map", {}), ("reports_figures", {}),
+                        ("report", {"report_id": report.pk})):
+        assert gers_client.get(_url(name, auch, **extra)).status_code == 404
+        assert orne_client.get(_url(name, auch, **extra)).status_code == 404
