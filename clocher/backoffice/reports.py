@@ -300,7 +300,7 @@ def report_figures(request: PortalRequest, territory_id: int) -> HttpResponse:
     territory = _access(request, territory_id, ROLES)
     rows = category_figures(territory)
     top = max((row.count for row in rows), default=0)
-    bars = [{"row": row, "y": 10 + index * 34, "width": round(260 * row.count / top, 1) if top else 0}
+    bars = [{"row": row, "y": 10 + index * 34, "width": round(250 * row.count / top, 1) if top else 0}
             for index, row in enumerate(rows)]
     return _page(request, "backoffice/reports/figures.html", territory, rows=rows, bars=bars,
                  chart_height=20 + 34 * len(rows))
