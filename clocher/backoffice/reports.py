@@ -198,6 +198,13 @@ class StatusForm(forms.Form):
     duplicate_of = forms.IntegerField(label=gettext_lazy("Doublon du signalement n°"), required=False,
                                       min_value=1, max_value=2**31 - 1)
 
+    def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the steps the workflow allows from the current status (services.TRANSITIONS).
+        field = self.fields["status"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(value, ReportStatus(value).label) for value in ReportStatus.values if value in allowed]
+
 
 class AssignForm(forms.Form):
     assignee = forms.TypedChoiceField(label=gettext_lazy("Agent"), coerce=int, required=False, empty_value=None)
@@ -247,8 +254,9 @@ def report_detail(request: PortalRequest, territory_id: int, report_id: int) -> 
     report = _report_of(territory, report_id)
     agents = _agents(territory)
     action = request.POST.get("action", "") if request.method == "POST" else ""
+    allowed = services.TRANSITIONS.get(report.status, frozenset())
     status_form = StatusForm(request.POST if action == "status" else None, prefix="status",
-                             initial={"status": report.status})
+                             allowed=sorted(allowed))
     assign_form = AssignForm(request.POST if action == "assign" else None, prefix="assign", agents=agents,
                              initial={"assignee": report.assignee_id})
     note_form = NoteForm(request.POST if action == "note" else None, prefix="note")
@@ -289,7 +297,7 @@ def report_detail(request: PortalRequest, territory_id: int, report_id: int) -> 
     media = [m for m in report.media.all() if m.event_id is None]
     return _page(request, "backoffice/reports/detail.html", territory, report=report, events=events, media=media,
                  status_form=status_form, assign_form=assign_form, note_form=note_form, update_form=update_form,
-                 allowed=sorted(services.TRANSITIONS.get(report.status, frozenset())),
+                 allowed=bool(allowed),
                  status=ReportStatus(report.status).label)
 
 
