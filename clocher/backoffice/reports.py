@@ -29,7 +29,8 @@ from clocher.accounts.models import User
 from clocher.reports import media as report_media
 from clocher.reports import services
 from clocher.reports.figures import category_figures
-from clocher.reports.models import MediaKind, Report, ReportCategory, ReportMedia, ReportStatus
+from clocher.reports.media_store import attach_photo
+from clocher.reports.models import Report, ReportCategory, ReportStatus
 from clocher.reports.selectors import HANDLER_ROLES, agent_queue
 from clocher.territories.http import PortalRequest
 from clocher.territories.models import StaffRole, Territory
@@ -243,9 +244,7 @@ def _post_update(request: PortalRequest, report: Report, form: UpdateForm) -> No
     with transaction.atomic():
         event = services.post_update(request.user, report, form.cleaned_data["text"])
         if processed is not None:
-            ReportMedia.objects.create(report=report, event=event, kind=MediaKind.PHOTO,
-                                       file=processed.as_file(), content_type="image/jpeg",
-                                       size=len(processed.content))
+            attach_photo(report, processed, event=event)
 
 
 @staff_view
