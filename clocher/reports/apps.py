@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
     name = "clocher.reports"
     label = "reports"
     verbose_name = _("Signalements")
+
+    def ready(self) -> None:
+        from . import module  # noqa: F401  # registers the module

@@ -1,0 +1,239 @@
+"""The resident's report pages on the real boundaries of Auch and Marciac: the two-step form, "is it
+this one?", the public page, and every refusal as a form error."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
+from shapely.geometry import shape
+
+from clocher.reports.models import (
+    Competence,
+    EventKind,
+    Report,
+    ReportCategory,
+    ReportEvent,
+    ReportMedia,
+)
+from clocher.reports.services import REPORTS_PER_HOUR, submit_report
+from clocher.territories.geography import shared_data_dir
+from clocher.territories.models import Portal, Territory
+
+NEW = "/signalements/nouveau/"
+PARIS = (48.8566, 2.3522)
+
+
+@cache
+def _features() -> dict[str, dict[str, Any]]:
+    path = shared_data_dir() / "france-geojson" / "communes-32-gers.geojson"
+    with path.open(encoding="utf-8") as handle:
+        return {f["properties"]["code"]: f for f in json.load(handle)["features"]}
+
+
+def inside(code: str) -> tuple[float, float]:
+    point = shape(_features()[code]["geometry"]).representative_point()
+    return (point.y, point.x)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
+@pytest.fixture
+def bounded(auch: Territory, marciac: Territory) -> list[Territory]:
+    for commune in (auch, marciac):
+        commune.boundary = _features()[commune.code]["geometry"]
+        commune.save()
+    return [auch, marciac]
+
+
+@pytest.fixture
+def lighting(auch: Territory, bounded: list[Territory]) -> ReportCategory:
+    return ReportCategory.objects.create(
+        territory=auch, code="eclairage-public", name="Éclairage public", competence=Competence.COMMUNE
+    )
+
+
+def _jpeg() -> bytes:
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (43.0, 38.0, 47.0), 3: "E", 4: (0.0, 35.0, 8.0)}
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 180, 0)).save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def _post(client: Client, category: ReportCategory, point: tuple[float, float], **extra: Any) -> Any:
+    data: dict[str, Any] = {
+        "lat": point[0], "lon": point[1], "category": category.pk, "description": "Lampadaire éteint",
+        "idempotency_key": extra.pop("key", "k-1"), "address": "", "name": "", "email": "", "phone": "",
+        "website": "", **extra,
+    }
+    return client.post(NEW, data, REMOTE_ADDR=extra.get("ip", "10.0.0.1"))
+
+
+def test_the_first_step_asks_where(gers_client, bounded):
+    response = gers_client.get(NEW)
+    assert response.status_code == 200
+    assert "Étape 1 sur 2" in response.content.decode()
+
+
+def test_the_second_step_offers_the_categories_of_the_point(gers_client, auch, lighting):
+    lat, lon = inside(auch.code)
+    response = gers_client.get(NEW, {"lat": lat, "lon": lon})
+    body = response.content.decode()
+    assert "Étape 2 sur 2" in body and "Éclairage public" in body
+    assert re.search(r'name="idempotency_key" value="[0-9a-f]{32}"', body)
+
+
+def test_a_point_outside_the_portal_is_a_form_error(gers_client, lighting):
+    response = gers_client.get(NEW, {"lat": PARIS[0], "lon": PARIS[1]})
+    assert response.status_code == 200
+    assert "hors du territoire" in response.content.decode()
+
+
+def test_a_resident_reports_with_a_photo_and_the_file_has_no_exif(gers_client, auch, lighting):
+    photo = SimpleUploadedFile("lamp.jpg", _jpeg(), content_type="image/jpeg")
+    response = _post(gers_client, lighting, inside(auch.code), photos=[photo], name="Ana", email="ana@example.org",
+                     phone="0600000000", consent="on")
+    assert response.status_code == 302, response.content.decode()
+    report = Report.objects.get()
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("reports:detail", kwargs={"pk": report.pk}))
+    stored = ReportMedia.objects.get(report=report)
+    with stored.file.open("rb") as handle:
+        image = Image.open(handle)
+        assert not image.getexif()
+    assert report.reporter_email == "ana@example.org"
+
+
+def test_the_same_idempotency_key_twice_makes_one_report(gers_client, auch, lighting):
+    _post(gers_client, lighting, inside(auch.code), key="same")
+    _post(gers_client, lighting, inside(auch.code), key="same")
+    assert Report.objects.count() == 1
+
+
+def test_a_filled_honeypot_saves_nothing(gers_client, auch, lighting):
+    response = _post(gers_client, lighting, inside(auch.code), website="http://spam.example")
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+
+
+def test_the_eleventh_report_in_an_hour_is_refused(gers_client, auch, lighting):
+    for n in range(REPORTS_PER_HOUR):
+        assert _post(gers_client, lighting, inside(auch.code), key=f"k{n}").status_code == 302
+    response = _post(gers_client, lighting, inside(auch.code), key="one-more")
+    assert response.status_code == 200
+    assert "réessayez dans une heure" in response.content.decode()
+    assert Report.objects.count() == REPORTS_PER_HOUR
+
+
+def test_a_file_that_is_not_an_image_is_a_form_error(gers_client, auch, lighting):
+    fake = SimpleUploadedFile("lamp.jpg", b"not an image at all", content_type="image/jpeg")
+    response = _post(gers_client, lighting, inside(auch.code), photos=[fake])
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+
+
+def test_six_photos_are_refused(gers_client, auch, lighting):
+    photos = [SimpleUploadedFile(f"p{n}.jpg", _jpeg(), content_type="image/jpeg") for n in range(6)]
+    response = _post(gers_client, lighting, inside(auch.code), photos=photos)
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+
+
+def test_a_video_that_is_not_one_is_a_form_error(gers_client, auch, lighting):
+    fake = SimpleUploadedFile("clip.mp4", b"plain text pretending", content_type="video/mp4")
+    response = _post(gers_client, lighting, inside(auch.code), video=fake)
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+
+
+def test_contact_details_without_consent_are_a_form_error(gers_client, auch, lighting):
+    response = _post(gers_client, lighting, inside(auch.code), email="ana@example.org")
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+
+
+def test_a_point_outside_the_portal_on_submit_is_a_form_error(gers_client, lighting):
+    response = _post(gers_client, lighting, PARIS)
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+
+
+def _report(portal: Portal, category: ReportCategory, point: tuple[float, float], **extra: Any) -> Report:
+    report, _created = submit_report(portal=portal, category=category, lat=point[0], lon=point[1],
+                                     description="Lampadaire éteint", **extra)
+    return report
+
+
+def test_the_public_page_never_shows_the_reporters_details(gers_client, gers_portal, auch, lighting):
+    report = _report(gers_portal, lighting, inside(auch.code), name="Anastasia Secret",
+                     email="anastasia@example.org", phone="0611223344", consent=True)
+    body = gers_client.get(reverse("reports:detail", kwargs={"pk": report.pk})).content.decode()
+    assert "Éclairage public" in body and auch.name in body
+    for secret in ("Anastasia", "anastasia@example.org", "0611223344", "06 11 22 33 44"):
+        assert secret not in body
+
+
+def test_the_public_timeline_hides_internal_events(gers_client, gers_portal, auch, lighting):
+    report = _report(gers_portal, lighting, inside(auch.code))
+    ReportEvent.objects.create(report=report, kind=EventKind.NOTE, is_public=False, text="Note interne xyz")
+    ReportEvent.objects.create(report=report, kind=EventKind.PUBLIC_UPDATE, is_public=True, text="Équipe passée")
+    body = gers_client.get(reverse("reports:detail", kwargs={"pk": report.pk})).content.decode()
+    assert "Équipe passée" in body and "Note interne xyz" not in body
+
+
+def test_another_portals_report_is_a_404(orne_client, gers_portal, auch, lighting):
+    report = _report(gers_portal, lighting, inside(auch.code))
+    assert orne_client.get(reverse("reports:detail", kwargs={"pk": report.pk})).status_code == 404
+    assert orne_client.post(reverse("reports:support", kwargs={"pk": report.pk})).status_code == 404
+    assert orne_client.get(reverse("reports:home", kwargs={"code": auch.code})).status_code == 404
+
+
+def test_a_commune_list_is_filtered_by_status(gers_client, gers_portal, auch, lighting):
+    _report(gers_portal, lighting, inside(auch.code))
+    url = reverse("reports:home", kwargs={"code": auch.code})
+    assert "Éclairage public" in gers_client.get(url).content.decode()
+    assert "Aucun signalement" in gers_client.get(url, {"status": "resolved"}).content.decode()
+
+
+def test_the_commune_list_costs_the_same_queries_for_one_or_many(
+    gers_client, gers_portal, auch, lighting, django_assert_max_num_queries
+):
+    url = reverse("reports:home", kwargs={"code": auch.code})
+    _report(gers_portal, lighting, inside(auch.code))
+    gers_client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        gers_client.get(url)
+    for _n in range(5):
+        _report(gers_portal, lighting, inside(auch.code))
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        gers_client.get(url)
+
+
+def test_is_it_this_one_offers_to_support_a_nearby_report(gers_client, gers_portal, auch, lighting):
+    point = inside(auch.code)
+    report = _report(gers_portal, lighting, point)
+    body = gers_client.get(NEW, {"lat": point[0], "lon": point[1], "category": lighting.pk}).content.decode()
+    assert "Est-ce celui-ci ?" in body and "Je signale la même chose" in body
+    response = gers_client.post(reverse("reports:support", kwargs={"pk": report.pk}), REMOTE_ADDR="10.0.0.9")
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.supporters == 1
+    gers_client.post(reverse("reports:support", kwargs={"pk": report.pk}), REMOTE_ADDR="10.0.0.9")
+    report.refresh_from_db()
+    assert report.supporters == 1
