@@ -68,9 +68,9 @@ def new(request: PortalRequest) -> HttpResponse:
         where.add_error(None, str(exc))
         return render(request, "reports/where.html", {"form": where})
     if request.method == "GET":
-        form = ReportForm(initial={**where.cleaned_data, "category": request.GET.get("category")},
-                          categories=categories)
         chosen = _category(categories, request.GET.get("category"))
+        form = ReportForm(initial={**where.cleaned_data, "category": chosen.pk if chosen else None},
+                          categories=categories)
         return _step2(request, form, chosen, lat, lon)
     form = ReportForm(request.POST, request.FILES, categories=categories)
     if form.is_valid():

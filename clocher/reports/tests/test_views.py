@@ -237,3 +237,16 @@ def test_is_it_this_one_offers_to_support_a_nearby_report(gers_client, gers_port
     gers_client.post(reverse("reports:support", kwargs={"pk": report.pk}), REMOTE_ADDR="10.0.0.9")
     report.refresh_from_db()
     assert report.supporters == 1
+
+
+def test_the_point_is_carried_with_a_decimal_point_not_a_french_comma(gers_client, auch, lighting):
+    lat, lon = inside(auch.code)
+    body = gers_client.get(NEW, {"lat": lat, "lon": lon}).content.decode()
+    assert f'name="lat" value="{lat}"' in body
+    assert "," not in re.search(r'name="lat" value="([^"]*)"', body).group(1)  # type: ignore[union-attr]
+
+
+def test_changing_the_place_goes_back_to_the_first_step_with_the_point(gers_client, auch, lighting):
+    lat, lon = inside(auch.code)
+    body = gers_client.get(NEW, {"lat": lat, "lon": lon, "step": "1"}).content.decode()
+    assert "Étape 1 sur 2" in body and str(lat) in body

@@ -1,0 +1,104 @@
+"""A resident of Auch reports a broken street light from their phone with a photo carrying GPS EXIF:
+the stored photo has no metadata left, and the report's public page shows it without their details."""
+
+import io
+import json
+import re
+from functools import cache
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+from shapely.geometry import shape
+
+from clocher.reports.models import Competence, Report, ReportCategory, ReportMedia
+from clocher.territories.geography import shared_data_dir
+from conftest import PASSWORD
+
+from .conftest import check, sign_in, visit
+
+GPS_IFD = 0x8825
+
+
+@cache
+def _features():
+    path = shared_data_dir() / "france-geojson" / "communes-32-gers.geojson"
+    with path.open(encoding="utf-8") as handle:
+        return {f["properties"]["code"]: f for f in json.load(handle)["features"]}
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
+@pytest.fixture
+def lighting(auch, marciac):
+    for commune in (auch, marciac):
+        commune.boundary = _features()[commune.code]["geometry"]
+        commune.save()
+    return ReportCategory.objects.create(
+        territory=auch, code="eclairage-public", name="Éclairage public", competence=Competence.COMMUNE
+    )
+
+
+def _jpeg_with_gps():
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[GPS_IFD] = {1: "N", 2: (43.0, 38.0, 47.0), 3: "E", 4: (0.0, 35.0, 8.0)}
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (240, 200, 0)).save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def test_a_resident_of_auch_reports_a_broken_street_light_with_a_photo(page, auch, lighting, resident):
+    point = shape(_features()[auch.code]["geometry"]).representative_point()
+    sign_in(page, resident.email, PASSWORD)
+    check(page)
+
+    visit(page, f"/communes/{auch.code}/signalements/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Signalements à Auch")
+    page.get_by_role("link", name="Signaler un problème").click()
+    page.wait_for_url(re.compile(r"/signalements/nouveau/$"))
+    check(page)
+
+    page.get_by_label("Latitude").fill(f"{point.y:.6f}")
+    page.get_by_label("Longitude").fill(f"{point.x:.6f}")
+    page.get_by_label(re.compile("^Adresse")).fill("Rue de la République")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continuer").click()
+    check(page)
+    expect(page.get_by_text("Étape 2 sur 2")).to_be_visible()
+
+    page.get_by_label("Catégorie à vérifier").select_option(label="Éclairage public")
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("^Voir les signalements proches")).click()
+    check(page)
+    expect(page.get_by_role("status").filter(has_text="Aucun signalement ouvert")).to_be_visible()
+
+    form = page.locator("form[enctype='multipart/form-data']")
+    expect(form.get_by_label("Catégorie")).to_have_value(str(lighting.pk))
+    page.get_by_label("Description").fill("Le lampadaire devant la boulangerie ne s'allume plus.")
+    page.get_by_label(re.compile("^Photos")).set_input_files(
+        [{"name": "lampadaire.jpg", "mimeType": "image/jpeg", "buffer": _jpeg_with_gps()}]
+    )
+    page.get_by_label(re.compile("^Votre nom")).fill("Rosalie Discrète")
+    page.get_by_label(re.compile("^J'accepte")).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Envoyer le signalement").click()
+    check(page)
+
+    report = Report.objects.get()
+    assert report.reporter == resident
+    page.wait_for_url(re.compile(rf"/signalements/{report.pk}/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Éclairage public")
+    expect(page.locator("main")).to_contain_text("Auch")
+    expect(page.locator("main")).to_contain_text("Le lampadaire devant la boulangerie")
+    expect(page.locator("main")).not_to_contain_text("Rosalie")
+
+    stored = ReportMedia.objects.get(report=report)
+    with stored.file.open("rb") as handle:
+        image = Image.open(handle)
+        image.load()
+        assert not image.getexif()
+        assert "exif" not in image.info
