@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
@@ -158,6 +159,8 @@ def detail(request: PortalRequest, pk: int) -> HttpResponse:
         "photos": [p for p in photos if p.event_id is None],
         "after_photos": [p for p in photos if p.event_id is not None],
         "thanks": request.GET.get("merci") == "1",
+        "tile_url": getattr(settings, "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "© OpenStreetMap"),
     })
 
 

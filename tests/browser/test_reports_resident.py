@@ -30,6 +30,8 @@ def _features():
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
+    # Tiles that answer 404, as when the tile server cannot be reached: the page stays usable.
+    settings.MAP_TILE_URL = "/tuiles-absentes/{z}/{x}/{y}.png"
 
 
 @pytest.fixture
@@ -95,6 +97,8 @@ def test_a_resident_of_auch_reports_a_broken_street_light_with_a_photo(page, auc
     expect(page.locator("main")).to_contain_text("Auch")
     expect(page.locator("main")).to_contain_text("Le lampadaire devant la boulangerie")
     expect(page.locator("main")).not_to_contain_text("Rosalie")
+    expect(page.get_by_role("link", name="Voir le lieu sur OpenStreetMap")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Rue de la République")
 
     stored = ReportMedia.objects.get(report=report)
     with stored.file.open("rb") as handle:

@@ -250,3 +250,9 @@ def test_changing_the_place_goes_back_to_the_first_step_with_the_point(gers_clie
     lat, lon = inside(auch.code)
     body = gers_client.get(NEW, {"lat": lat, "lon": lon, "step": "1"}).content.decode()
     assert "Étape 1 sur 2" in body and str(lat) in body
+
+
+def test_checking_nearby_reports_keeps_the_typed_address(gers_client, auch, lighting):
+    lat, lon = inside(auch.code)
+    body = gers_client.get(NEW, {"lat": lat, "lon": lon, "address": "Rue Gambetta"}).content.decode()
+    assert body.count('value="Rue Gambetta"') == 2  # the check form and the report form
