@@ -10,14 +10,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clocher.territories.http import PortalRequest
-from clocher.territories.selectors import access_commune
+from clocher.territories.selectors import access_commune, is_module_enabled
 
 from . import media, media_store, services
 from .forms import ReportForm, WhereForm
@@ -37,6 +37,8 @@ def _rate_keys(request: PortalRequest) -> list[str]:
 def home(request: PortalRequest, code: str) -> HttpResponse:
     """A commune's reports, newest first, narrowed by status."""
     commune = access_commune(request.portal, code)
+    if not is_module_enabled(request.portal, commune, "reports"):
+        raise Http404(_("Les signalements ne sont pas ouverts dans cette commune."))
     status = request.GET.get("status", "")
     reports = public_reports(request.portal).filter(commune_id=commune.pk).order_by("-created_at", "-pk")
     if status in ReportStatus.values:

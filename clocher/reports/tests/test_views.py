@@ -256,3 +256,21 @@ def test_checking_nearby_reports_keeps_the_typed_address(gers_client, auch, ligh
     lat, lon = inside(auch.code)
     body = gers_client.get(NEW, {"lat": lat, "lon": lon, "address": "Rue Gambetta"}).content.decode()
     assert body.count('value="Rue Gambetta"') == 2  # the check form and the report form
+
+
+def test_a_commune_that_switched_reports_off_has_no_reports_page(gers_client, auch, lighting):
+    from clocher.territories.models import ModuleSetting
+
+    ModuleSetting.objects.create(territory=auch, module="reports", enabled=False)
+    assert gers_client.get(reverse("reports:home", kwargs={"code": auch.code})).status_code == 404
+
+
+def test_the_account_is_limited_too_whatever_its_address(gers_client, auch, lighting, resident):
+    from clocher.reports.services import count_report
+
+    for _n in range(REPORTS_PER_HOUR):
+        count_report(f"user:{resident.pk}")
+    gers_client.force_login(resident)
+    response = _post(gers_client, lighting, inside(auch.code), ip="10.9.9.9")
+    assert "réessayez dans une heure" in response.content.decode()
+    assert not Report.objects.exists()
