@@ -83,6 +83,7 @@ def _page(request: PortalRequest, template: str, territory: Territory, **context
         "is_admin": Role.ADMIN in my_roles,
         "can_edit": bool(my_roles & set(EDIT_ROLES)),
         "can_moderate": bool(my_roles & {Role.ADMIN, Role.MODERATOR}),
+        "can_handle_reports": bool(my_roles & {Role.ADMIN, Role.EDITOR, Role.AGENT}),
         **context,
     })
 

@@ -35,3 +35,14 @@ def test_a_module_turned_off_takes_its_links_away(bob, auch, gers_portal):
     html = _overview(bob, auch)
     assert reverse("backoffice:events", kwargs={"territory_id": auch.pk}) not in html
     assert reverse("backoffice:news", kwargs={"territory_id": auch.pk}) in html
+
+
+def test_an_agent_is_led_to_the_reports_to_handle(auch, gers_portal):
+    from clocher.territories.models import Role
+    from conftest import grant, make_user
+
+    agent = make_user("agent@example.org")
+    grant(agent, auch, Role.AGENT)
+    html = _overview(agent, auch)
+    assert reverse("backoffice:reports", kwargs={"territory_id": auch.pk}) in html
+    assert f'href="{reverse("backoffice:events", kwargs={"territory_id": auch.pk})}"' not in html
