@@ -1,0 +1,149 @@
+"""Open311 GeoReport v2: responses valid against the published schemas, XML that parses, errors in
+the standard shape, a POST routed like the web form, idempotency, another portal's request a 404."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import jsonschema
+import pytest
+from django.test import Client
+from referencing import Registry
+from referencing.jsonschema import DRAFT4
+
+from clocher.reports.models import Report, ReportCategory
+from clocher.reports.tests.test_views import _report, bounded, inside, lighting  # noqa: F401
+from clocher.territories.geography import shared_data_dir
+
+API = "/open311/v2/"
+
+
+def _schemas() -> Path:
+    return shared_data_dir() / "open311-georeport-v2-schemas"
+
+
+def _validate(body: Any, name: str) -> None:
+    resources = [
+        (f, DRAFT4.create_resource(json.loads((_schemas() / f).read_text())))
+        for f in ("request.json", "requests.json", "service.json", "services.json", "service-definition.json")
+    ]
+    registry: Registry[Any] = Registry().with_resources(resources)
+    schema = json.loads((_schemas() / name).read_text())
+    jsonschema.Draft4Validator(schema, registry=registry).validate(body)
+
+
+def _xml(content: bytes) -> ET.Element:
+    # Our own response, in a test: the brief asks for xml.etree.
+    return ET.fromstring(content)  # noqa: S314
+
+
+def _is_error(response: Any, status: int) -> None:
+    assert response.status_code == status
+    body = response.json()
+    assert isinstance(body, list) and body[0]["code"] == status and body[0]["description"]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
+def test_services_list_the_portal_categories_and_validate(gers_client, auch, lighting):  # noqa: F811
+    response = gers_client.get(API + "services.json")
+    assert response.status_code == 200
+    body = response.json()
+    _validate(body, "services.json")
+    assert body[0]["service_code"] == f"{auch.code}-eclairage-public"
+    assert body[0]["group"] == auch.name
+    _xml(gers_client.get(API + "services.xml").content)
+
+
+def test_a_service_definition_has_no_attributes(gers_client, auch, lighting):  # noqa: F811
+    response = gers_client.get(API + f"services/{auch.code}-eclairage-public.json")
+    assert response.json()["attributes"] == []
+    _xml(gers_client.get(API + f"services/{auch.code}-eclairage-public.xml").content)
+    _is_error(gers_client.get(API + "services/nope.json"), 404)
+
+
+def test_discovery_answers_in_both_formats(gers_client):
+    assert gers_client.get(API + "discovery.json").json()["endpoints"]
+    _xml(gers_client.get(API + "discovery.xml").content)
+
+
+def test_a_post_without_key_creates_a_report_routed_like_the_web_form(gers_client, auch, lighting):  # noqa: F811
+    lat, lon = inside(auch.code)
+    response = gers_client.post(API + "requests.json", {
+        "service_code": f"{auch.code}-eclairage-public", "lat": lat, "long": lon,
+        "description": "Lampadaire éteint", "email": "a@example.org", "first_name": "Ana",
+    })
+    assert response.status_code == 201
+    row = response.json()[0]
+    report = Report.objects.get(pk=row["service_request_id"])
+    assert report.territory == auch and report.token == row["token"] and report.channel == "open311"
+    token = gers_client.get(API + f"tokens/{row['token']}.json").json()[0]
+    assert token["service_request_id"] == str(report.pk)
+
+
+def test_a_post_needs_no_csrf_token_but_only_on_requests(gers_portal, auch, lighting):  # noqa: F811
+    client = Client(HTTP_HOST="gers.test", enforce_csrf_checks=True)
+    lat, lon = inside(auch.code)
+    data = {"service_code": f"{auch.code}-eclairage-public", "lat": lat, "long": lon, "description": "x",
+            "jurisdiction_id": gers_portal.root.code}
+    response = client.post(API + "requests.xml", data)
+    assert response.status_code == 201 and _xml(response.content).find("request/token") is not None
+    assert client.post(API + "services.json").status_code == 403
+
+
+def test_the_same_idempotency_key_makes_one_report(gers_client, auch, lighting):  # noqa: F811
+    lat, lon = inside(auch.code)
+    data = {"service_code": f"{auch.code}-eclairage-public", "lat": lat, "long": lon, "description": "x"}
+    first = gers_client.post(API + "requests.json", data, HTTP_IDEMPOTENCY_KEY="k-1").json()
+    second = gers_client.post(API + "requests.json", data, HTTP_IDEMPOTENCY_KEY="k-1").json()
+    assert first == second and Report.objects.count() == 1
+
+
+def test_requests_list_validates_and_never_shows_the_contact(gers_client, gers_portal, auch, lighting):  # noqa: F811
+    _report(gers_portal, lighting, inside(auch.code), name="Secret Person", email="secret@example.org")
+    response = gers_client.get(API + "requests.json?status=open")
+    body = response.json()
+    _validate(body, "requests.json")
+    assert len(body) == 1 and body[0]["status"] == "open"
+    assert b"secret" not in response.content
+    _validate(gers_client.get(API + f"requests/{body[0]['service_request_id']}.json").json(), "requests.json")
+    _xml(gers_client.get(API + "requests.xml").content)
+
+
+@pytest.mark.parametrize("path", [
+    "requests.json?start_date=yesterday",
+    "requests.json?start_date=2026-01-01T00:00:00",
+    "requests.json?status=maybe",
+    "requests.json?service_request_id=a,b",
+])
+def test_bad_filters_are_400_errors(gers_client, path):
+    _is_error(gers_client.get(API + path), 400)
+
+
+def test_errors_are_standard(gers_client, auch, lighting):  # noqa: F811
+    _is_error(gers_client.get(API + "services.csv"), 404)
+    _is_error(gers_client.get(API + "services.json?jurisdiction_id=elsewhere.example"), 404)
+    assert gers_client.get(API + "services.json?jurisdiction_id=gers.test").status_code == 200
+    _is_error(gers_client.get(API + "requests/999999.json"), 404)
+    _is_error(gers_client.get(API + "tokens/nope.json"), 404)
+    _is_error(gers_client.post(API + "requests.json", {"service_code": "nope"}), 404)
+    _is_error(gers_client.post(API + "requests.json", {"service_code": f"{auch.code}-eclairage-public"}), 400)
+    _is_error(gers_client.post(API + "services.json"), 400)
+    xml = gers_client.get(API + "requests/999999.xml")
+    assert xml.status_code == 404 and _xml(xml.content).find("error/code") is not None
+
+
+def test_another_portals_request_is_a_404(orne_client, gers_portal, auch, lighting):  # noqa: F811
+    report = _report(gers_portal, lighting, inside(auch.code))
+    _is_error(orne_client.get(API + f"requests/{report.pk}.json"), 404)
+    _is_error(orne_client.get(API + f"tokens/{report.token}.json"), 404)
+    assert orne_client.get(API + "requests.json").json() == []
+    assert not any(s["service_code"].endswith("eclairage-public")
+                   for s in orne_client.get(API + "services.json").json())
+    assert ReportCategory.objects.count() == 1
