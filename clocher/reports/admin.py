@@ -3,7 +3,7 @@ work in /gestion/, never here."""
 
 from django.contrib import admin
 
-from .models import Report, ReportCategory, ReportEvent, ReportMedia
+from .models import Open311Client, Report, ReportCategory, ReportEvent, ReportMedia
 
 
 @admin.register(ReportCategory)
@@ -36,3 +36,12 @@ class ReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     raw_id_fields = ("territory", "commune", "category", "duplicate_of", "assignee", "reporter")
     readonly_fields = ("token", "idempotency_key", "channel", "created_at", "updated_at")
     inlines = (ReportMediaInline, ReportEventInline)
+
+
+@admin.register(Open311Client)
+class Open311ClientAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    # Keys are made with `Open311Client(key_hash=hash_api_key(secrets.token_urlsafe(32)))` and given
+    # once to the app (docs/open311.md); the admin only shows and switches clients off.
+    list_display = ("name", "territory", "is_active", "created_at")
+    raw_id_fields = ("territory",)
+    readonly_fields = ("key_hash", "created_at")

@@ -8,6 +8,7 @@ report writes a ReportEvent: the public timeline and the internal notes are both
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from typing import Any
 
@@ -205,3 +206,28 @@ class ReportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} · {self.kind}"
+
+
+def hash_api_key(key: str) -> str:
+    """What is stored of an Open311 key: its SHA-256, so a leaked database leaks no usable key."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Open311Client(models.Model):
+    """A trusted app filing reports through Open311 with an api_key: its reports carry the channel
+    "open311:<name>" and skip the per-address limit. Only the key's hash is kept."""
+
+    name = models.SlugField(_("nom"), max_length=30, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    territory = models.ForeignKey(
+        Territory, models.CASCADE, related_name="open311_clients", verbose_name=_("collectivité")
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client Open311")
+        verbose_name_plural = _("clients Open311")
+
+    def __str__(self) -> str:
+        return self.name

@@ -20,7 +20,14 @@ from clocher.territories.http import PortalRequest
 from clocher.territories.selectors import territories_of_portal
 
 from . import services
-from .models import CLOSED_STATUSES, Report, ReportCategory, ReportEvent
+from .models import (
+    CLOSED_STATUSES,
+    Open311Client,
+    Report,
+    ReportCategory,
+    ReportEvent,
+    hash_api_key,
+)
 from .routing import ReportRefused
 from .selectors import access_public_report, public_reports
 
@@ -45,7 +52,8 @@ def _xml(root: str, item: str, rows: list[dict[str, Any]]) -> bytes:
                 child.text = "true" if value else "false"
             elif value is not None:
                 child.text = str(value)
-    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8", xml_declaration=False)
+    body: bytes = ET.tostring(top, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>' + body
 
 
 def _render(fmt: str, root: str, item: str, rows: Any, status: int = 200) -> HttpResponse:
@@ -251,12 +259,24 @@ def requests(request: PortalRequest, fmt: str) -> HttpResponse:
     return _render(fmt, "service_requests", "request", rows)
 
 
+def _client(request: PortalRequest, api_key: str) -> Open311Client | None:
+    """The trusted client behind the key, or None without one; a wrong, inactive or other
+    portal's key is refused rather than silently treated as anonymous."""
+    if not api_key:
+        return None
+    client = Open311Client.objects.filter(key_hash=hash_api_key(api_key), is_active=True).first()
+    if client is None or not territories_of_portal(request.portal).filter(pk=client.territory_id).exists():
+        raise Open311Error(403, _("Clé d'API invalide."))
+    return client
+
+
 def _post(request: PortalRequest, fmt: str) -> HttpResponse:
     """Creates a report like the web form, under the same per-address rate limit. media_url is
     ignored: we do not fetch remote files."""
     data = request.POST
+    client = _client(request, data.get("api_key", ""))
     key = f"ip:{request.META.get('REMOTE_ADDR', '')}"
-    if services.reports_left(key) <= 0:
+    if client is None and services.reports_left(key) <= 0:
         raise Open311Error(403, _("Trop de signalements depuis cette adresse, réessayez plus tard."))
     category = _find_category(request, data.get("service_code", ""))
     try:
@@ -269,12 +289,12 @@ def _post(request: PortalRequest, fmt: str) -> HttpResponse:
             portal=request.portal, category=category, lat=lat, lon=lon,
             description=data.get("description", ""), name=name, email=data.get("email", ""),
             phone=data.get("phone", ""), consent=True,
-            idempotency_key=request.headers.get("Idempotency-Key", ""), channel="open311",
+            idempotency_key=request.headers.get("Idempotency-Key", ""), channel=f"open311:{client.name}" if client else "open311",
             address=data.get("address_string", ""),
         )
     except ReportRefused as exc:
         raise Open311Error(400, str(exc)) from None
-    if created:
+    if created and client is None:
         services.count_report(key)
     return _render(fmt, "service_requests", "request",
                    [{"service_request_id": str(report.pk), "token": report.token}], 201 if created else 200)

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from django.test import Client
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-from clocher.reports.models import Report, ReportCategory
+from clocher.reports.models import Open311Client, Report, ReportCategory, hash_api_key
+from clocher.reports.services import REPORTS_PER_HOUR
 from clocher.reports.tests.test_views import _report, bounded, inside, lighting  # noqa: F401
 from clocher.territories.geography import shared_data_dir
 
@@ -95,6 +96,26 @@ def test_a_post_needs_no_csrf_token_but_only_on_requests(gers_portal, auch, ligh
     response = client.post(API + "requests.xml", data)
     assert response.status_code == 201 and _xml(response.content).find("request/token") is not None
     assert client.post(API + "services.json").status_code == 403
+
+
+def test_a_valid_key_marks_the_channel_and_a_wrong_one_is_403(gers_client, orne, auch, lighting):  # noqa: F811
+    Open311Client.objects.create(name="fixmystreet", key_hash=hash_api_key("s3cret"), territory=auch)
+    Open311Client.objects.create(name="elsewhere", key_hash=hash_api_key("other"), territory=orne)
+    lat, lon = inside(auch.code)
+    data = {"service_code": f"{auch.code}-eclairage-public", "lat": lat, "long": lon, "description": "x"}
+    row = gers_client.post(API + "requests.json", {**data, "api_key": "s3cret"}).json()[0]
+    assert Report.objects.get(pk=row["service_request_id"]).channel == "open311:fixmystreet"
+    _is_error(gers_client.post(API + "requests.json", {**data, "api_key": "wrong"}), 403)
+    _is_error(gers_client.post(API + "requests.json", {**data, "api_key": "other"}), 403)
+
+
+def test_the_public_rate_limit_applies_without_a_key(gers_client, auch, lighting):  # noqa: F811
+    lat, lon = inside(auch.code)
+    data = {"service_code": f"{auch.code}-eclairage-public", "lat": lat, "long": lon, "description": "x"}
+    for _ in range(REPORTS_PER_HOUR):
+        assert gers_client.post(API + "requests.json", data).status_code == 201
+    _is_error(gers_client.post(API + "requests.json", data), 403)
+    assert Report.objects.count() == REPORTS_PER_HOUR
 
 
 def test_the_same_idempotency_key_makes_one_report(gers_client, auch, lighting):  # noqa: F811
