@@ -168,3 +168,12 @@ def test_another_portals_request_is_a_404(orne_client, gers_portal, auch, lighti
     assert not any(s["service_code"].endswith("eclairage-public")
                    for s in orne_client.get(API + "services.json").json())
     assert ReportCategory.objects.count() == 1
+
+
+def test_the_requests_list_costs_the_same_queries_for_one_or_many(
+    gers_client, gers_portal, auch, lighting, django_assert_max_num_queries  # noqa: F811
+):
+    for _ in range(5):
+        _report(gers_portal, lighting, inside(auch.code))
+    with django_assert_max_num_queries(8):
+        assert len(gers_client.get(API + "requests.json").json()) == 5
