@@ -156,6 +156,10 @@ def test_errors_are_standard(gers_client, auch, lighting):  # noqa: F811
     _is_error(gers_client.post(API + "requests.json", {"service_code": "nope"}), 404)
     _is_error(gers_client.post(API + "requests.json", {"service_code": f"{auch.code}-eclairage-public"}), 400)
     _is_error(gers_client.post(API + "services.json"), 400)
+    for bad in ("nan", "inf", "1e999"):
+        code = f"{auch.code}-eclairage-public"
+        _is_error(gers_client.post(API + "requests.json", {"service_code": code, "lat": bad, "long": "0"}), 400)
+    assert not Report.objects.exists()
     xml = gers_client.get(API + "requests/999999.xml")
     assert xml.status_code == 404 and _xml(xml.content).find("error/code") is not None
 
