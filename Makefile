@@ -41,6 +41,7 @@ demo: install
 	$(CLOCHER) migrate --noinput -v 0
 	$(CLOCHER) collectstatic --noinput -v 0
 	$(CLOCHER) demo
+	$(CLOCHER) report_categories 32 200066926 32013 32233
 
 run: demo
 	@echo "Clocher: http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
