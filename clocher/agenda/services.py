@@ -15,7 +15,6 @@ import datetime
 import enum
 import hashlib
 import json
-import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -31,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, vRecur
 
+from clocher.core.fields import read_float, read_text
 from clocher.directory.models import Access, Place
 from clocher.directory.services import render_description
 from clocher.organisations.models import Organisation, ReviewStatus
@@ -109,12 +109,7 @@ ImageChange = ProcessedImage | None | _Keep
 
 
 def _text(data: Mapping[str, Any], name: str) -> str:
-    value = data.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, (str, int, float)):
-        raise EventRejected(_("Valeur illisible."), name)
-    return " ".join(str(value).replace("\x00", "").split())
+    return read_text(data, name, EventRejected)
 
 
 def _parse_moment(value: Any, name: str) -> datetime.datetime | None:
@@ -141,18 +136,7 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
 
 
 def _float(data: Mapping[str, Any], name: str, low: float, high: float) -> float | None:
-    value = data.get(name)
-    if value is None or value == "":
-        return None
-    try:
-        number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        raise EventRejected(_("Coordonnée illisible."), name) from None
-    if not math.isfinite(number) or not low <= number <= high:
-        raise EventRejected(
-            _("Coordonnée hors limites (entre %(low)s et %(high)s).") % {"low": low, "high": high}, name
-        )
-    return number
+    return read_float(data, name, low, high, EventRejected)
 
 
 def in_france(lat: float, lon: float) -> bool:

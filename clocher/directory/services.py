@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import nh3
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
@@ -25,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 
+from clocher.core.fields import read_float, read_phone, read_text
 from clocher.territories.content import Status
 from clocher.territories.lookup import commune_at
 from clocher.territories.models import Role, Territory, TerritoryKind
@@ -88,28 +87,11 @@ def render_description(markdown: str) -> str:
 
 
 def _text(data: Mapping[str, Any], name: str) -> str:
-    value = data.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, (str, int, float)):
-        raise PlaceRejected(_("Valeur illisible."), name)
-    text = " ".join(str(value).replace("\x00", "").split())
-    return text
+    return read_text(data, name, PlaceRejected)
 
 
 def _float(data: Mapping[str, Any], name: str, low: float, high: float) -> float | None:
-    value = data.get(name)
-    if value is None or value == "":
-        return None
-    try:
-        number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        raise PlaceRejected(_("Coordonnée illisible."), name) from None
-    if not math.isfinite(number) or not low <= number <= high:
-        raise PlaceRejected(
-            _("Coordonnée hors limites (entre %(low)s et %(high)s).") % {"low": low, "high": high}, name
-        )
-    return number
+    return read_float(data, name, low, high, PlaceRejected)
 
 
 def _small_int(data: Mapping[str, Any], name: str, low: int, high: int) -> int | None:
@@ -145,13 +127,7 @@ def _string_list(data: Mapping[str, Any], name: str) -> list[str]:
 
 def clean_phone(value: str) -> str:
     """A French (or international) number as E.164, or PlaceRejected."""
-    try:
-        number = phonenumbers.parse(value, "FR")
-    except phonenumbers.NumberParseException:
-        raise PlaceRejected(_("Numéro de téléphone illisible."), "phone") from None
-    if not phonenumbers.is_valid_number(number):
-        raise PlaceRejected(_("Ce numéro de téléphone n'existe pas."), "phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return read_phone(value, PlaceRejected)
 
 
 def clean_categories(categories: Iterable[str]) -> list[str]:

@@ -13,7 +13,6 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
-import phonenumbers
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.cache import cache
@@ -26,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 
+from clocher.core.fields import read_phone
 from clocher.territories.images import ProcessedImage
 from clocher.territories.models import Portal, Role, StaffRole, Territory, TerritoryKind
 from clocher.territories.selectors import ancestors, is_in_portal, roles_of
@@ -70,13 +70,7 @@ def render_description(markdown: str) -> str:
 
 def clean_phone(value: str) -> str:
     """A French (or international) number as E.164, or OrganisationRefused on the phone field."""
-    try:
-        number = phonenumbers.parse(value, "FR")
-    except phonenumbers.NumberParseException:
-        raise OrganisationRefused(_("Numéro de téléphone illisible."), "phone") from None
-    if not phonenumbers.is_valid_number(number):
-        raise OrganisationRefused(_("Ce numéro de téléphone n'existe pas."), "phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return read_phone(value, OrganisationRefused)
 
 
 def clean_organisation_data(data: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
