@@ -79,6 +79,11 @@ def reencode(upload: IO[bytes], *, max_side: int, output: OutputFormat) -> Proce
                 if width * height > MAX_PIXELS:
                     raise ImageRejected(_too_many_pixels())
                 source.seek(0)  # the first frame of an animated GIF or WebP
+                if source.format == "JPEG":
+                    # The decoder scales by 1/2, 1/4 or 1/8 while it reads (DCT scaling): a phone's
+                    # 4000 x 3000 photo comes out at 2000 x 1500 in a quarter of the time, with no
+                    # resampling left to do. Never below 15/16 of max_side, so nothing looks smaller.
+                    source.draft(source.mode, _draft_box(width, height, max_side))
                 source.load()
                 picture = _pixels_only(source)
     except ImageRejected:
@@ -114,6 +119,16 @@ def reencode_logo(upload: IO[bytes]) -> ProcessedImage:
 def reencode_banner(upload: IO[bytes]) -> ProcessedImage:
     """A banner photo: at most BANNER_MAX_SIDE pixels a side, JPEG (what the storage path names)."""
     return reencode(upload, max_side=BANNER_MAX_SIDE, output="JPEG")
+
+
+def _draft_box(width: int, height: int, max_side: int) -> tuple[int, int]:
+    """The smallest size, aspect kept, that a JPEG may be decoded to and still fill 15/16 of max_side."""
+    longest = max(width, height, 1)
+    floor = max_side * 15 / 16
+    if longest <= floor:
+        return (width, height)
+    ratio = floor / longest
+    return (max(1, round(width * ratio)), max(1, round(height * ratio)))
 
 
 def _size_of(upload: IO[bytes]) -> int:

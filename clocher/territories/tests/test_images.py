@@ -42,8 +42,9 @@ def test_a_photo_with_gps_comes_back_without_any_exif():
 def test_a_banner_is_resized_to_2048_pixels_and_a_logo_to_512():
     banner = reencode_banner(_jpeg_with_gps((3000, 1500)))
     assert (banner.width, banner.height) == (2048, 1024)
+    # A JPEG twice the size is halved by the decoder itself (DCT scaling): 500 px, not 512.
     logo = reencode_logo(_jpeg_with_gps((1000, 800)))
-    assert (logo.width, logo.height) == (512, 410)
+    assert (logo.width, logo.height) == (500, 400)
     assert Image.open(io.BytesIO(logo.content)).format == "PNG"
 
 
@@ -122,3 +123,11 @@ def test_a_photo_with_damaged_exif_is_kept_and_cleaned_not_a_crash():
     processed = reencode_banner(io.BytesIO(DAMAGED_EXIF_JPEG))
     assert (processed.width, processed.height) == (16, 16)
     assert not Image.open(io.BytesIO(processed.content)).getexif()
+
+
+def test_a_phone_photo_is_decoded_at_half_size_and_never_below_15_16_of_the_limit():
+    photo = reencode_banner(_jpeg_with_gps((4000, 3000)))
+    assert (photo.width, photo.height) == (2000, 1500)
+    # 3000 px cannot be halved without falling under 1920: it is resampled to 2048 as before.
+    wide = reencode_banner(_jpeg_with_gps((3000, 2000)))
+    assert (wide.width, wide.height) == (2048, 1365)
