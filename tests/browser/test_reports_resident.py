@@ -2,29 +2,19 @@
 the stored photo has no metadata left, and the report's public page shows it without their details."""
 
 import io
-import json
 import re
-from functools import cache
 
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
-from shapely.geometry import shape
 
 from clocher.reports.models import Competence, Report, ReportCategory, ReportMedia
-from clocher.territories.geography import shared_data_dir
+from clocher.reports.tests.geo import inside, with_boundaries
 from conftest import PASSWORD
 
 from .conftest import check, sign_in, visit
 
 GPS_IFD = 0x8825
-
-
-@cache
-def _features():
-    path = shared_data_dir() / "france-geojson" / "communes-32-gers.geojson"
-    with path.open(encoding="utf-8") as handle:
-        return {f["properties"]["code"]: f for f in json.load(handle)["features"]}
 
 
 @pytest.fixture(autouse=True)
@@ -36,9 +26,7 @@ def _media_in_tmp(settings, tmp_path):
 
 @pytest.fixture
 def lighting(auch, marciac):
-    for commune in (auch, marciac):
-        commune.boundary = _features()[commune.code]["geometry"]
-        commune.save()
+    with_boundaries(auch, marciac)
     return ReportCategory.objects.create(
         territory=auch, code="eclairage-public", name="Éclairage public", competence=Competence.COMMUNE
     )
@@ -54,7 +42,7 @@ def _jpeg_with_gps():
 
 
 def test_a_resident_of_auch_reports_a_broken_street_light_with_a_photo(page, auch, lighting, resident):
-    point = shape(_features()[auch.code]["geometry"]).representative_point()
+    lat, lon = inside(auch.code)
     sign_in(page, resident.email, PASSWORD)
     check(page)
 
@@ -64,8 +52,8 @@ def test_a_resident_of_auch_reports_a_broken_street_light_with_a_photo(page, auc
     page.wait_for_url(re.compile(r"/signalements/nouveau/$"))
     check(page)
 
-    page.get_by_label("Latitude").fill(f"{point.y:.6f}")
-    page.get_by_label("Longitude").fill(f"{point.x:.6f}")
+    page.get_by_label("Latitude").fill(f"{lat:.6f}")
+    page.get_by_label("Longitude").fill(f"{lon:.6f}")
     page.get_by_label(re.compile("^Adresse")).fill("Rue de la République")
     with page.expect_navigation():
         page.get_by_role("button", name="Continuer").click()

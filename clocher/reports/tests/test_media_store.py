@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import struct
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,11 +12,6 @@ from PIL import Image
 from clocher.reports import media
 from clocher.reports.media_store import attach_photo, attach_video
 from clocher.reports.models import EventKind, MediaKind, Report, ReportCategory, ReportEvent
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = str(tmp_path)
 
 
 @pytest.fixture

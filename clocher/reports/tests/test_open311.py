@@ -16,7 +16,8 @@ from referencing.jsonschema import DRAFT4
 
 from clocher.reports.models import Open311Client, Report, ReportCategory, hash_api_key
 from clocher.reports.services import REPORTS_PER_HOUR
-from clocher.reports.tests.test_views import _report, bounded, inside, lighting  # noqa: F401
+from clocher.reports.tests.geo import inside
+from clocher.reports.tests.test_views import _report
 from clocher.territories.geography import shared_data_dir
 
 API = "/open311/v2/"
@@ -47,12 +48,7 @@ def _is_error(response: Any, status: int) -> None:
     assert isinstance(body, list) and body[0]["code"] == status and body[0]["description"]
 
 
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = str(tmp_path)
-
-
-def test_services_list_the_portal_categories_and_validate(gers_client, auch, lighting):  # noqa: F811
+def test_services_list_the_portal_categories_and_validate(gers_client, auch, lighting):
     response = gers_client.get(API + "services.json")
     assert response.status_code == 200
     body = response.json()
@@ -62,7 +58,7 @@ def test_services_list_the_portal_categories_and_validate(gers_client, auch, lig
     _xml(gers_client.get(API + "services.xml").content)
 
 
-def test_a_service_definition_has_no_attributes(gers_client, auch, lighting):  # noqa: F811
+def test_a_service_definition_has_no_attributes(gers_client, auch, lighting):
     response = gers_client.get(API + f"services/{auch.code}-eclairage-public.json")
     assert response.json()["attributes"] == []
     _xml(gers_client.get(API + f"services/{auch.code}-eclairage-public.xml").content)
@@ -74,7 +70,7 @@ def test_discovery_answers_in_both_formats(gers_client):
     _xml(gers_client.get(API + "discovery.xml").content)
 
 
-def test_a_post_without_key_creates_a_report_routed_like_the_web_form(gers_client, auch, lighting):  # noqa: F811
+def test_a_post_without_key_creates_a_report_routed_like_the_web_form(gers_client, auch, lighting):
     lat, lon = inside(auch.code)
     response = gers_client.post(API + "requests.json", {
         "service_code": f"{auch.code}-eclairage-public", "lat": lat, "long": lon,
@@ -88,7 +84,7 @@ def test_a_post_without_key_creates_a_report_routed_like_the_web_form(gers_clien
     assert token["service_request_id"] == str(report.pk)
 
 
-def test_a_post_needs_no_csrf_token_but_only_on_requests(gers_portal, auch, lighting):  # noqa: F811
+def test_a_post_needs_no_csrf_token_but_only_on_requests(gers_portal, auch, lighting):
     client = Client(HTTP_HOST="gers.test", enforce_csrf_checks=True)
     lat, lon = inside(auch.code)
     data = {"service_code": f"{auch.code}-eclairage-public", "lat": lat, "long": lon, "description": "x",
@@ -98,7 +94,7 @@ def test_a_post_needs_no_csrf_token_but_only_on_requests(gers_portal, auch, ligh
     assert client.post(API + "services.json").status_code == 403
 
 
-def test_a_valid_key_marks_the_channel_and_a_wrong_one_is_403(gers_client, orne, auch, lighting):  # noqa: F811
+def test_a_valid_key_marks_the_channel_and_a_wrong_one_is_403(gers_client, orne, auch, lighting):
     Open311Client.objects.create(name="fixmystreet", key_hash=hash_api_key("s3cret"), territory=auch)
     Open311Client.objects.create(name="elsewhere", key_hash=hash_api_key("other"), territory=orne)
     lat, lon = inside(auch.code)
@@ -109,7 +105,7 @@ def test_a_valid_key_marks_the_channel_and_a_wrong_one_is_403(gers_client, orne,
     _is_error(gers_client.post(API + "requests.json", {**data, "api_key": "other"}), 403)
 
 
-def test_the_public_rate_limit_applies_without_a_key(gers_client, auch, lighting):  # noqa: F811
+def test_the_public_rate_limit_applies_without_a_key(gers_client, auch, lighting):
     lat, lon = inside(auch.code)
     data = {"service_code": f"{auch.code}-eclairage-public", "lat": lat, "long": lon, "description": "x"}
     for _ in range(REPORTS_PER_HOUR):
@@ -118,7 +114,7 @@ def test_the_public_rate_limit_applies_without_a_key(gers_client, auch, lighting
     assert Report.objects.count() == REPORTS_PER_HOUR
 
 
-def test_the_same_idempotency_key_makes_one_report(gers_client, auch, lighting):  # noqa: F811
+def test_the_same_idempotency_key_makes_one_report(gers_client, auch, lighting):
     lat, lon = inside(auch.code)
     data = {"service_code": f"{auch.code}-eclairage-public", "lat": lat, "long": lon, "description": "x"}
     first = gers_client.post(API + "requests.json", data, HTTP_IDEMPOTENCY_KEY="k-1").json()
@@ -126,7 +122,7 @@ def test_the_same_idempotency_key_makes_one_report(gers_client, auch, lighting):
     assert first == second and Report.objects.count() == 1
 
 
-def test_requests_list_validates_and_never_shows_the_contact(gers_client, gers_portal, auch, lighting):  # noqa: F811
+def test_requests_list_validates_and_never_shows_the_contact(gers_client, gers_portal, auch, lighting):
     _report(gers_portal, lighting, inside(auch.code), name="Secret Person", email="secret@example.org")
     response = gers_client.get(API + "requests.json?status=open")
     body = response.json()
@@ -147,7 +143,7 @@ def test_bad_filters_are_400_errors(gers_client, path):
     _is_error(gers_client.get(API + path), 400)
 
 
-def test_errors_are_standard(gers_client, auch, lighting):  # noqa: F811
+def test_errors_are_standard(gers_client, auch, lighting):
     _is_error(gers_client.get(API + "services.csv"), 404)
     _is_error(gers_client.get(API + "services.json?jurisdiction_id=elsewhere.example"), 404)
     assert gers_client.get(API + "services.json?jurisdiction_id=gers.test").status_code == 200
@@ -164,7 +160,7 @@ def test_errors_are_standard(gers_client, auch, lighting):  # noqa: F811
     assert xml.status_code == 404 and _xml(xml.content).find("error/code") is not None
 
 
-def test_another_portals_request_is_a_404(orne_client, gers_portal, auch, lighting):  # noqa: F811
+def test_another_portals_request_is_a_404(orne_client, gers_portal, auch, lighting):
     report = _report(gers_portal, lighting, inside(auch.code))
     _is_error(orne_client.get(API + f"requests/{report.pk}.json"), 404)
     _is_error(orne_client.get(API + f"tokens/{report.token}.json"), 404)
@@ -175,7 +171,7 @@ def test_another_portals_request_is_a_404(orne_client, gers_portal, auch, lighti
 
 
 def test_the_requests_list_costs_the_same_queries_for_one_or_many(
-    gers_client, gers_portal, auch, lighting, django_assert_max_num_queries  # noqa: F811
+    gers_client, gers_portal, auch, lighting, django_assert_max_num_queries
 ):
     for _ in range(5):
         _report(gers_portal, lighting, inside(auch.code))

@@ -3,71 +3,15 @@ boundaries of Auch and Marciac (france-geojson)."""
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from typing import Any
-
 import pytest
-from shapely.geometry import shape
 
 from clocher.reports.models import Competence, ReportCategory
 from clocher.reports.routing import ReportRefused, categories_at, responsible_for
-from clocher.territories.geography import shared_data_dir
+from clocher.reports.tests.geo import inside
 from clocher.territories.models import Territory, TerritoryKind
 
 CATHEDRAL_OF_AUCH = (43.6465, 0.5855)
 PARIS = (48.8566, 2.3522)
-
-
-@cache
-def _features() -> dict[str, dict[str, Any]]:
-    path = shared_data_dir() / "france-geojson" / "communes-32-gers.geojson"
-    with path.open(encoding="utf-8") as handle:
-        return {f["properties"]["code"]: f for f in json.load(handle)["features"]}
-
-
-def inside(code: str) -> tuple[float, float]:
-    """A point (lat, lon) surely inside the commune of this INSEE code."""
-    point = shape(_features()[code]["geometry"]).representative_point()
-    return (point.y, point.x)
-
-
-@pytest.fixture
-def bounded(auch: Territory, marciac: Territory) -> list[Territory]:
-    """Auch and Marciac with their real boundaries: the commune lookup finds them."""
-    for commune in (auch, marciac):
-        commune.boundary = _features()[commune.code]["geometry"]
-        commune.save()
-    return [auch, marciac]
-
-
-@pytest.fixture
-def lighting(auch: Territory) -> ReportCategory:
-    return ReportCategory.objects.create(
-        territory=auch, code="eclairage-public", name="Éclairage public", competence=Competence.COMMUNE
-    )
-
-
-@pytest.fixture
-def marciac_lighting(marciac: Territory) -> ReportCategory:
-    return ReportCategory.objects.create(
-        territory=marciac, code="eclairage-public", name="Éclairage public", competence=Competence.COMMUNE
-    )
-
-
-@pytest.fixture
-def waste(grand_auch: Territory) -> ReportCategory:
-    return ReportCategory.objects.create(
-        territory=grand_auch, code="dechets", name="Déchets", competence=Competence.EPCI
-    )
-
-
-@pytest.fixture
-def departmental_road(gers: Territory) -> ReportCategory:
-    return ReportCategory.objects.create(
-        territory=gers, code="route-departementale", name="Route départementale",
-        competence=Competence.DEPARTEMENT,
-    )
 
 
 def test_a_departmental_road_reported_in_auch_goes_to_the_gers(bounded, gers, auch, departmental_road):

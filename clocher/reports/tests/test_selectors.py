@@ -20,12 +20,6 @@ from clocher.reports.selectors import (
 from clocher.territories.models import Role, Territory
 from conftest import grant, make_user
 
-from . import test_routing as places
-
-bounded = places.bounded
-lighting = places.lighting
-marciac_lighting = places.marciac_lighting
-
 S = ReportStatus
 AUCH = (43.6465, 0.5855)
 # About 30 m north and 200 m east of AUCH.

@@ -26,13 +26,8 @@ from clocher.reports.services import (
 from clocher.territories.models import Role, Territory
 from conftest import grant, make_user
 
-from . import test_routing as places
-from .test_routing import CATHEDRAL_OF_AUCH, inside
-
-# The routing tests' fixtures: real boundaries of Auch and Marciac, and a catalogue.
-bounded = places.bounded
-lighting = places.lighting
-departmental_road = places.departmental_road
+from .geo import inside
+from .test_routing import CATHEDRAL_OF_AUCH
 
 S = ReportStatus
 

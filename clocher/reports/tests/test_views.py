@@ -4,21 +4,15 @@ this one?", the public page, and every refusal as a form error."""
 from __future__ import annotations
 
 import io
-import json
 import re
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from PIL import Image
-from shapely.geometry import shape
 
 from clocher.reports.models import (
-    Competence,
     EventKind,
     Report,
     ReportCategory,
@@ -26,43 +20,11 @@ from clocher.reports.models import (
     ReportMedia,
 )
 from clocher.reports.services import REPORTS_PER_HOUR, submit_report
-from clocher.territories.geography import shared_data_dir
-from clocher.territories.models import Portal, Territory
+from clocher.reports.tests.geo import inside
+from clocher.territories.models import Portal
 
 NEW = "/signalements/nouveau/"
 PARIS = (48.8566, 2.3522)
-
-
-@cache
-def _features() -> dict[str, dict[str, Any]]:
-    path = shared_data_dir() / "france-geojson" / "communes-32-gers.geojson"
-    with path.open(encoding="utf-8") as handle:
-        return {f["properties"]["code"]: f for f in json.load(handle)["features"]}
-
-
-def inside(code: str) -> tuple[float, float]:
-    point = shape(_features()[code]["geometry"]).representative_point()
-    return (point.y, point.x)
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = str(tmp_path)
-
-
-@pytest.fixture
-def bounded(auch: Territory, marciac: Territory) -> list[Territory]:
-    for commune in (auch, marciac):
-        commune.boundary = _features()[commune.code]["geometry"]
-        commune.save()
-    return [auch, marciac]
-
-
-@pytest.fixture
-def lighting(auch: Territory, bounded: list[Territory]) -> ReportCategory:
-    return ReportCategory.objects.create(
-        territory=auch, code="eclairage-public", name="Éclairage public", competence=Competence.COMMUNE
-    )
 
 
 def _jpeg() -> bytes:
