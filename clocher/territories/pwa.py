@@ -244,7 +244,7 @@ def maskable_icon(request: PortalRequest, size: int) -> HttpResponse:
     return _icon_response(request.portal, size, maskable=True)
 
 
-SHELL_FILES = ("css/clocher.css", "js/app.js")
+SHELL_FILES = ("css/clocher.css", "js/app.js", "js/report-queue.js")
 
 
 @require_GET
@@ -262,6 +262,7 @@ def service_worker(request: PortalRequest) -> HttpResponse:
             "shell_json": json.dumps([*shell, offline_url]),
             "offline_json": json.dumps(offline_url),
             "version": version,
+            "queue_json": json.dumps(static("js/report-queue.js")),
         },
     )
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")

@@ -6,6 +6,8 @@ var PAGES_CACHE = "clocher-pages";
 var SHELL = {{ shell_json|safe }};
 var OFFLINE_URL = {{ offline_json|safe }};
 var MAX_PAGES = 30;
+// Reports written without network (static/js/report-queue.js): sent again by background sync.
+importScripts({{ queue_json|safe }});
 // Personal and staff pages are never kept: a phone may be shared.
 var PRIVATE_PREFIXES = ["/compte/", "/comptes/", "/gestion/", "/admin/", "/api/"];
 
@@ -79,5 +81,12 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(caches.match(request).then(function (cached) {
       return cached || fetch(request);
     }));
+  }
+});
+
+self.addEventListener("sync", function (event) {
+  // Rejected while the network is still missing: the browser then tries again later.
+  if (event.tag === self.ClocherOutbox.SYNC_TAG) {
+    event.waitUntil(self.ClocherOutbox.flush());
   }
 });
