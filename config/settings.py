@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clocher.core.middleware.RequestSizeMiddleware",
     "clocher.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -88,6 +89,10 @@ MIDDLEWARE = [
     "clocher.territories.middleware.PortalMiddleware",
     "clocher.accounts.middleware.AdminSecondFactorMiddleware",
 ]
+
+# The largest request body: a report's five photos (15 MB each) and one video (50 MB), with room for
+# the form. The proxy in front uses the same figure (docs/deploy.md, client_max_body_size 130m).
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 130 * 1024 * 1024)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

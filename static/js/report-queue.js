@@ -15,6 +15,7 @@
   var TOKEN = /name="csrfmiddlewaretoken" value="([^"]+)"/;
   var ERROR_LIST = /<ul class="errorlist[^"]*"[^>]*>([\s\S]*?)<\/ul>/g;
   var ITEM = /<li>([\s\S]*?)<\/li>/g;
+  var LEAD = /<main[^>]*>[\s\S]*?<\/h1>\s*<p>([\s\S]*?)<\/p>/;
   var REPORT_PAGE = /\/signalements\/\d+\/$/;
   var ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#x27;": "'", "&#39;": "'", "&nbsp;": " " };
 
@@ -143,10 +144,15 @@
         item.entries = [];  // photos and contact details need not stay on the phone once sent
         return put(item);
       }
-      if (response.status === 200) {
+      if (response.status === 200 || response.status === 400 || response.status === 413) {
+        // The form with its errors, or a page (or a line of text) saying what is wrong with it.
         return response.text().then(function (html) {
+          var errors = errorsIn(html);
+          var lead = LEAD.exec(html);
+          if (!errors.length && lead) { errors.push(text(lead[1])); }
+          if (!errors.length && html.indexOf("<") === -1) { errors.push(html.slice(0, 300)); }
           item.state = "refused";
-          item.errors = errorsIn(html);
+          item.errors = errors;
           return put(item);
         });
       }

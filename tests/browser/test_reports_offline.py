@@ -119,3 +119,24 @@ def test_a_form_error_online_shows_the_servers_page_in_place(page, auch, lightin
     check(page)
     assert not Report.objects.exists()
     assert _count(page) == 0
+
+
+def test_a_kept_report_too_heavy_for_the_server_is_refused_with_the_reason(page, context, auch, lighting, settings):
+    lat, lon = inside(auch.code)
+    visit(page, f"/signalements/nouveau/?lat={lat:.6f}&lon={lon:.6f}&category={lighting.pk}")
+    page.get_by_label("Description").fill("Nid-de-poule")
+    page.get_by_label(re.compile("^Photos")).set_input_files(
+        [{"name": "trou.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}]
+    )
+    context.set_offline(True)
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    expect(page.get_by_role("status").filter(has_text="Pas de réseau")).to_be_visible()
+    check(page)
+    settings.MAX_REQUEST_BYTES = 2048  # a proxy with a smaller limit than the phone expected
+
+    context.set_offline(False)
+    outbox = page.locator("[data-outbox]")
+    expect(outbox).to_contain_text("a été refusé")
+    expect(outbox.locator(".errorlist")).to_contain_text("dépassent")
+    check(page)
+    assert not Report.objects.exists()
