@@ -5,12 +5,21 @@ import io
 import re
 
 import pytest
+from django.core import mail
 from PIL import Image
 from playwright.sync_api import expect
 
-from clocher.reports.models import Competence, Report, ReportCategory, ReportMedia
+from clocher.reports.models import (
+    Competence,
+    EventKind,
+    Report,
+    ReportCategory,
+    ReportMedia,
+    ReportStatus,
+)
 from clocher.reports.tests.geo import inside, with_boundaries
-from conftest import PASSWORD
+from clocher.territories.models import Collectivity, Role
+from conftest import PASSWORD, grant, make_user
 
 from .conftest import check, sign_in, visit
 
@@ -41,7 +50,20 @@ def _jpeg_with_gps():
     return buffer.getvalue()
 
 
-def test_a_resident_of_auch_reports_a_broken_street_light_with_a_photo(page, auch, lighting, resident):
+def _tap(page, locator):
+    with page.expect_navigation():
+        locator.click()
+    check(page)
+
+
+def test_a_report_from_auch_goes_from_the_residents_photo_to_the_agents_after_photo(
+    page, gers_portal, auch, lighting, resident, tmp_path
+):
+    """The issue's "done when": the whole path, every page through axe-core."""
+    if not Collectivity.objects.filter(territory=auch).exists():
+        Collectivity.objects.create(territory=auch, portal=gers_portal)
+    agent = make_user("agathe@example.org", display_name="Agathe")
+    grant(agent, auch, Role.AGENT)
     lat, lon = inside(auch.code)
     sign_in(page, resident.email, PASSWORD)
     check(page)
@@ -94,3 +116,40 @@ def test_a_resident_of_auch_reports_a_broken_street_light_with_a_photo(page, auc
         image.load()
         assert not image.getexif()
         assert "exif" not in image.info
+
+    # The report reaches Auch's agents: one acknowledges it, then resolves it with an "after" photo.
+    _tap(page, page.locator(".site-header").get_by_role("button", name="Se déconnecter"))
+    sign_in(page, agent.email, PASSWORD)
+    check(page)
+    visit(page, f"/gestion/{auch.pk}/signalements/")
+    _tap(page, page.get_by_role("link", name=re.compile(f"N° {report.pk}")))
+    expect(page.locator("dd").filter(has_text=resident.email)).to_be_visible()  # agents see who reported
+    page.get_by_label("Nouvel état").select_option("acknowledged")
+    _tap(page, page.get_by_role("button", name="Enregistrer l'état"))
+    after = tmp_path / "apres.png"
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 40), (30, 120, 30)).save(buffer, "PNG")
+    after.write_bytes(buffer.getvalue())
+    page.get_by_label("Information publique").fill("Lampe remplacée ce matin.")
+    page.get_by_label(re.compile("Photo « après »")).set_input_files(str(after))
+    _tap(page, page.get_by_role("button", name="Publier"))
+    page.get_by_label("Nouvel état").select_option("resolved")
+    _tap(page, page.get_by_role("button", name="Enregistrer l'état"))
+    report.refresh_from_db()
+    assert report.status == ReportStatus.RESOLVED
+
+    # The resident's e-mails arrive: acknowledged, the public update, resolved.
+    to_resident = [m for m in mail.outbox if m.to == [resident.email]]
+    assert len(to_resident) == 3
+    assert any("Lampe remplacée ce matin." in m.body for m in to_resident)
+
+    # The public page shows the timeline and the "after" photo, never the reporter's name.
+    _tap(page, page.locator(".site-header").get_by_role("button", name="Se déconnecter"))
+    visit(page, f"/signalements/{report.pk}/")
+    main = page.locator("main")
+    expect(main).to_contain_text("Pris en compte")
+    expect(main).to_contain_text("Lampe remplacée ce matin.")
+    expect(main).to_contain_text("Résolu")
+    expect(main).not_to_contain_text("Rosalie")
+    assert ReportMedia.objects.filter(report=report, event__kind=EventKind.PUBLIC_UPDATE).count() == 1
+    expect(main.locator("img").last).to_be_visible()
