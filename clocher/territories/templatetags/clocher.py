@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import template
+from django.conf import settings
 from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
@@ -42,3 +44,24 @@ def rich_text(text: str) -> SafeString:
     if "<" not in text:
         return mark_safe(linebreaks(text, autoescape=True))  # noqa: S308  # escaped by linebreaks
     return mark_safe(sanitize_description(text))  # noqa: S308  # nh3 just cleaned it
+
+
+@register.simple_tag
+def tile_url() -> str:
+    """The XYZ address of the map tiles (settings.MAP_TILE_URL), for a map's data-tile-url."""
+    return str(getattr(settings, "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"))
+
+
+@register.simple_tag
+def tile_attribution() -> str:
+    """The tiles' credit line as settings give it (HTML, trusted: written by whoever deploys)."""
+    return str(getattr(settings, "MAP_TILE_ATTRIBUTION", "© OpenStreetMap"))
+
+
+@register.filter
+def bounds(territory: Any) -> str:
+    """ "min_lat,min_lon,max_lat,max_lon" with dots whatever the language, "" when not known."""
+    box = [getattr(territory, name, None) for name in ("min_lat", "min_lon", "max_lat", "max_lon")]
+    if any(value is None for value in box):
+        return ""
+    return ",".join(f"{value:.5f}" for value in box)

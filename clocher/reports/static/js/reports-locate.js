@@ -13,6 +13,8 @@
     navigator.geolocation.getCurrentPosition(function (position) {
       document.getElementById("id_lat").value = position.coords.latitude.toFixed(6);
       document.getElementById("id_lon").value = position.coords.longitude.toFixed(6);
+      // The pin map (report-pin.js) follows the fields.
+      document.getElementById("id_lon").dispatchEvent(new Event("change"));
       say("found");
       button.disabled = false;
     }, function (error) {
