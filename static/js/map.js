@@ -51,6 +51,9 @@
     return map;
   }
 
+  // For the other maps (reports): the same tiles, controls and "no tiles" note.
+  window.ClocherMap = { baseMap: baseMap, data: data };
+
   // One place: one marker, no scroll-wheel trap on a long page.
   var placeBox = document.querySelector("[data-place-map]");
   if (placeBox) {

@@ -14,10 +14,16 @@ from clocher.reports.selectors import (
     access_agent_report,
     access_public_report,
     agent_queue,
+    can_handle,
+    commune_reports,
     nearby_open_reports,
+    public_map_rows,
     public_reports,
+    report_handlers,
+    reporting_communes,
 )
-from clocher.territories.models import Role, Territory
+from clocher.territories.models import Collectivity, ModuleSetting, Role, Territory
+from clocher.territories.selectors import is_module_enabled
 from conftest import grant, make_user
 
 S = ReportStatus
@@ -175,3 +181,62 @@ def test_another_portal_s_report_is_a_404_even_for_its_agent(orne_portal, report
 def test_a_missing_report_is_a_404(gers_portal, agent):
     with pytest.raises(Http404):
         access_agent_report(agent, gers_portal, 999_999)
+
+
+# --- reporting_communes, commune_reports, public_map_rows ----------------------------------------
+
+
+@pytest.mark.parametrize("defaults", [[], ["reports"], ["news"]])
+@pytest.mark.parametrize("setting", [None, True, False])
+def test_reporting_communes_follow_the_module_settings_rule(gers_portal, auch, marciac, defaults, setting):
+    gers_portal.default_modules = defaults
+    gers_portal.save()
+    if setting is not None:
+        ModuleSetting.objects.create(territory=auch, module="reports", enabled=setting)
+    found = set(reporting_communes(gers_portal))
+    for commune in (auch, marciac):
+        assert (commune in found) == is_module_enabled(gers_portal, commune, "reports")
+    assert gers_portal.root not in found  # communes only
+
+
+def test_a_commune_that_switched_reports_off_shows_none(gers_portal, auch, report):
+    ModuleSetting.objects.create(territory=auch, module="reports", enabled=False)
+    assert list(public_reports(gers_portal)) == []
+    with pytest.raises(Http404):
+        access_public_report(gers_portal, report.pk)
+
+
+def test_a_commune_s_reports_are_filtered_by_status_and_category(gers_portal, auch, lighting):
+    other = ReportCategory.objects.create(territory=auch, code="voirie", name="Voirie")
+    light, road = _report(lighting), _report(other, status=S.RESOLVED)
+    assert list(commune_reports(gers_portal, auch)) == [road, light]
+    assert list(commune_reports(gers_portal, auch, status="open")) == [light]
+    assert list(commune_reports(gers_portal, auch, status="closed", category=other.pk)) == [road]
+    assert list(commune_reports(gers_portal, auch, status=S.NEW, category=other.pk)) == []
+
+
+def test_map_rows_hold_public_columns_only_and_say_when_some_are_left_out(
+    gers_portal, auch, report, lighting, django_assert_num_queries
+):
+    _report(lighting)
+    with django_assert_num_queries(1):
+        rows, truncated = public_map_rows(commune_reports(gers_portal, auch), 1)
+    assert truncated and len(rows) == 1
+    (row,) = rows
+    assert len(row) == 8 and "jean@example.org" not in [str(v) for v in row]
+    assert public_map_rows(commune_reports(gers_portal, auch), 2)[1] is False
+
+
+# --- report_handlers ----------------------------------------------------------------------------
+
+
+def test_handlers_are_the_collectivity_s_own_unless_it_delegates(gers_portal, auch, grand_auch, agent, mona, alice):
+    epci_agent = make_user("epci@example.org", display_name="Émile")
+    grant(epci_agent, grand_auch, Role.AGENT)
+    gone = make_user("parti@example.org", is_active=False)
+    grant(gone, auch, Role.AGENT)
+    assert set(report_handlers(auch)) == {agent, alice}  # not the moderator, not the EPCI, not the inactive
+    Collectivity.objects.filter(territory=auch).update(delegates_to_parent=True)
+    delegating = Territory.objects.get(pk=auch.pk)
+    assert set(report_handlers(delegating)) == {agent, alice, epci_agent}
+    assert can_handle(epci_agent, delegating)  # the same rule as the services'

@@ -236,3 +236,221 @@ def test_the_account_is_limited_too_whatever_its_address(gers_client, auch, ligh
     response = _post(gers_client, lighting, inside(auch.code), ip="10.9.9.9")
     assert "réessayez dans une heure" in response.content.decode()
     assert not Report.objects.exists()
+
+
+# The commune's map and its GeoJSON
+
+def _geojson(client: Client, code: str, **params: Any) -> Any:
+    return client.get(reverse("reports:geojson", kwargs={"code": code}), params)
+
+
+def test_the_geojson_carries_public_fields_only(gers_client, gers_portal, auch, lighting, resident):
+    report = _report(gers_portal, lighting, inside(auch.code), name="Anastasia Secret", email="anastasia@example.org",
+                     phone="0611223344", consent=True, idempotency_key="cle-secrete-123")
+    Report.objects.filter(pk=report.pk).update(assignee=resident)
+    response = _geojson(gers_client, auch.code)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/geo+json")
+    body = response.content.decode()
+    collection = response.json()
+    assert collection["type"] == "FeatureCollection" and collection["truncated"] is False
+    (feature,) = collection["features"]
+    assert feature["geometry"]["type"] == "Point"
+    lon, lat = feature["geometry"]["coordinates"]
+    assert (round(report.lat, 5), round(report.lon, 5)) == (lat, lon)
+    assert set(feature["properties"]) == {"id", "url", "category", "category_code", "status", "status_label",
+                                          "supporters", "created_at"}
+    assert feature["properties"]["url"] == f"http://gers.test/signalements/{report.pk}/"
+    assert feature["properties"]["status_label"] == "Nouveau"
+    report.refresh_from_db()
+    for secret in ("Anastasia", "anastasia@example.org", "0611223344", "cle-secrete-123", report.token,
+                   resident.email):
+        assert secret not in body
+
+
+def test_the_geojson_follows_the_status_and_category_filters(gers_client, gers_portal, auch, lighting, waste):
+    point = inside(auch.code)
+    light = _report(gers_portal, lighting, point)
+    rubbish = _report(gers_portal, waste, point)
+    Report.objects.filter(pk=rubbish.pk).update(status="resolved")
+
+    def ids(**params: Any) -> set[int]:
+        return {f["id"] for f in _geojson(gers_client, auch.code, **params).json()["features"]}
+
+    assert ids() == {light.pk, rubbish.pk}
+    assert ids(status="open") == {light.pk}
+    assert ids(status="closed") == {rubbish.pk}
+    assert ids(status="resolved") == {rubbish.pk}
+    assert ids(category=waste.pk) == {rubbish.pk}
+    assert ids(category=waste.pk, status="new") == set()
+
+
+def test_a_wrong_filter_on_the_geojson_is_a_400_that_says_why(gers_client, auch, bounded):
+    response = _geojson(gers_client, auch.code, status="lost")
+    assert response.status_code == 400 and "open, closed" in response.json()["error"]
+    assert _geojson(gers_client, auch.code, category="lights").status_code == 400
+    assert _geojson(gers_client, auch.code, category="99999999999999999999").status_code == 400
+
+
+def test_the_geojson_is_capped_and_says_so(gers_client, gers_portal, auch, lighting, monkeypatch):
+    from clocher.reports import views
+
+    monkeypatch.setattr(views, "MAP_LIMIT", 2)
+    made = [_report(gers_portal, lighting, inside(auch.code)) for _n in range(3)]
+    response = _geojson(gers_client, auch.code)
+    assert response["X-Markers-Truncated"] == "1"
+    collection = response.json()
+    assert collection["truncated"] is True
+    assert [f["id"] for f in collection["features"]] == [made[2].pk, made[1].pk]  # the newest
+    made[0].delete()
+    assert "X-Markers-Truncated" not in _geojson(gers_client, auch.code)
+
+
+def test_the_geojson_costs_the_same_queries_for_one_or_many(
+    gers_client, gers_portal, auch, lighting, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _report(gers_portal, lighting, inside(auch.code))
+    with CaptureQueriesContext(connection) as one:
+        _geojson(gers_client, auch.code)
+    for _n in range(10):
+        _report(gers_portal, lighting, inside(auch.code))
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(_geojson(gers_client, auch.code).json()["features"]) == 11
+
+
+def test_another_portals_commune_or_a_commune_without_reports_has_no_geojson(
+    gers_client, orne_client, gers_portal, auch, lighting
+):
+    from clocher.territories.models import ModuleSetting
+
+    _report(gers_portal, lighting, inside(auch.code))
+    assert _geojson(orne_client, auch.code).status_code == 404
+    assert _geojson(gers_client, "99999").status_code == 404
+    ModuleSetting.objects.create(territory=auch, module="reports", enabled=False)
+    assert _geojson(gers_client, auch.code).status_code == 404
+
+
+def test_the_commune_page_filters_list_and_map_by_category(gers_client, gers_portal, auch, lighting, waste):
+    _report(gers_portal, lighting, inside(auch.code))
+    _report(gers_portal, waste, inside(auch.code))
+    url = reverse("reports:home", kwargs={"code": auch.code})
+    response = gers_client.get(url, {"category": waste.pk, "status": "open"})
+    body = response.content.decode()
+    assert [r.category_id for r in response.context["reports"]] == [waste.pk]
+    assert f'data-geojson-url="/communes/{auch.code}/signalements.geojson?status=open&amp;category={waste.pk}"' in body
+    assert f'<option value="{waste.pk}" selected>' in body
+    # A category of no report here, or not a number, is no filter at all.
+    assert len(gers_client.get(url, {"category": "x"}).context["reports"]) == 2
+    assert len(gers_client.get(url, {"category": 999999}).context["reports"]) == 2
+
+
+def test_the_commune_list_is_paginated(gers_client, gers_portal, auch, lighting, monkeypatch):
+    from clocher.reports import views
+
+    monkeypatch.setattr(views, "LIST_PAGE_SIZE", 2)
+    for _n in range(3):
+        _report(gers_portal, lighting, inside(auch.code))
+    url = reverse("reports:home", kwargs={"code": auch.code})
+    assert len(gers_client.get(url).context["reports"]) == 2
+    second = gers_client.get(url, {"page": 2})
+    assert len(second.context["reports"]) == 1
+    assert "Page 2 sur 2" in second.content.decode()
+
+
+# The module switched off
+
+def _switch_off(*communes: Any) -> None:
+    from clocher.territories.models import ModuleSetting
+
+    for commune in communes:
+        ModuleSetting.objects.create(territory=commune, module="reports", enabled=False)
+
+
+def test_a_report_in_a_commune_that_switched_reports_off_is_a_404(gers_client, gers_portal, auch, lighting):
+    report = _report(gers_portal, lighting, inside(auch.code))
+    _switch_off(auch)
+    assert gers_client.get(reverse("reports:detail", kwargs={"pk": report.pk})).status_code == 404
+    assert gers_client.post(reverse("reports:support", kwargs={"pk": report.pk})).status_code == 404
+    report.refresh_from_db()
+    assert report.supporters == 0
+
+
+def test_the_form_refuses_a_point_in_a_commune_that_switched_reports_off(gers_client, auch, marciac, lighting):
+    _switch_off(auch)
+    assert gers_client.get(NEW).status_code == 200  # Marciac still takes reports
+    lat, lon = inside(auch.code)
+    response = gers_client.get(NEW, {"lat": lat, "lon": lon})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Étape 1 sur 2" in body and "Auch ne reçoit pas de signalements par ce service" in body
+    response = _post(gers_client, lighting, (lat, lon))
+    assert response.status_code == 200
+    assert "Auch ne reçoit pas de signalements" in response.content.decode()
+    assert not Report.objects.exists()
+    lat, lon = inside(marciac.code)
+    assert "Étape 2 sur 2" in gers_client.get(NEW, {"lat": lat, "lon": lon}).content.decode()
+
+
+def test_the_form_is_a_404_where_no_commune_of_the_portal_takes_reports(gers_client, gers_portal, auch, lighting):
+    gers_portal.default_modules = ["news"]
+    gers_portal.save()
+    lat, lon = inside(auch.code)
+    assert gers_client.get(NEW).status_code == 404
+    assert _post(gers_client, lighting, (lat, lon)).status_code == 404
+    # A commune that chose reports against the portal's defaults opens the form again.
+    from clocher.territories.models import ModuleSetting
+
+    ModuleSetting.objects.create(territory=auch, module="reports", enabled=True)
+    assert _post(gers_client, lighting, (lat, lon)).status_code == 302
+
+
+# "Je signale la même chose"
+
+def _support(client: Client, report: Report, ip: str) -> Any:
+    return client.post(reverse("reports:support", kwargs={"pk": report.pk}), REMOTE_ADDR=ip, follow=True)
+
+
+def test_an_address_supports_a_report_once_and_another_address_counts(gers_client, gers_portal, auch, lighting):
+    report = _report(gers_portal, lighting, inside(auch.code))
+    _support(gers_client, report, "10.0.0.9")
+    _support(gers_client, report, "10.0.0.9")
+    _support(gers_client, report, "10.0.0.10")
+    report.refresh_from_db()
+    assert report.supporters == 2
+
+
+def test_an_ipv6_connection_counts_as_one_address(gers_client, gers_portal, auch, lighting):
+    report = _report(gers_portal, lighting, inside(auch.code))
+    _support(gers_client, report, "2001:db8:1:2::1")
+    response = _support(gers_client, report, "2001:db8:1:2:ffff::42")
+    assert "Vous aviez déjà signalé la même chose" in response.content.decode()
+    _support(gers_client, report, "2001:db8:1:3::1")
+    report.refresh_from_db()
+    assert report.supporters == 2
+
+
+def test_one_address_cannot_support_every_report(gers_client, gers_portal, auch, lighting):
+    from clocher.reports.views import SUPPORTS_PER_HOUR
+
+    reports = [_report(gers_portal, lighting, inside(auch.code)) for _n in range(SUPPORTS_PER_HOUR + 1)]
+    for report in reports[:-1]:
+        _support(gers_client, report, "10.0.0.9")
+    response = _support(gers_client, reports[-1], "10.0.0.9")
+    assert "réessayez dans une heure" in response.content.decode()
+    assert [r.supporters for r in Report.objects.order_by("pk")] == [1] * SUPPORTS_PER_HOUR + [0]
+    # Another address is not held back.
+    _support(gers_client, reports[-1], "10.0.0.10")
+    assert Report.objects.get(pk=reports[-1].pk).supporters == 1
+
+
+def test_a_repeated_support_does_not_use_up_the_hour(gers_client, gers_portal, auch, lighting):
+    from clocher.reports.views import SUPPORTS_PER_HOUR
+
+    first, second = _report(gers_portal, lighting, inside(auch.code)), _report(gers_portal, lighting, inside(auch.code))
+    for _n in range(SUPPORTS_PER_HOUR + 1):
+        _support(gers_client, first, "10.0.0.9")
+    _support(gers_client, second, "10.0.0.9")
+    assert Report.objects.get(pk=second.pk).supporters == 1
