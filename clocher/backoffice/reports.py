@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -31,9 +32,9 @@ from clocher.reports import services
 from clocher.reports.figures import category_figures
 from clocher.reports.media_store import attach_photo
 from clocher.reports.models import Report, ReportCategory, ReportStatus
-from clocher.reports.selectors import HANDLER_ROLES, agent_queue
+from clocher.reports.selectors import HANDLER_ROLES, agent_queue, report_handlers
 from clocher.territories.http import PortalRequest
-from clocher.territories.models import StaffRole, Territory
+from clocher.territories.models import Territory
 from clocher.territories.services import ActionRefused
 
 from .views import _access, _page, staff_view
@@ -123,11 +124,23 @@ def _bulk_change(request: PortalRequest, territory: Territory) -> None:
     if status not in ReportStatus.values or not ids:
         messages.error(request, _("Cochez au moins un signalement et choisissez un état."))
         return
+    duplicate_of = None
+    if status == ReportStatus.DUPLICATE:
+        # Said once for the whole batch, before anything changes, rather than once per report.
+        raw = request.POST.get("bulk_duplicate_of", "").strip()
+        target = _int(raw)
+        if not raw:
+            messages.error(request, _("Pour marquer des doublons, indiquez le numéro du signalement d'origine."))
+            return
+        duplicate_of = Report.objects.filter(pk=target, territory=territory).first() if target else None
+        if duplicate_of is None:
+            messages.error(request, _("Le signalement d'origine n° %(pk)s n'existe pas dans votre file.") % {"pk": raw[:12]})
+            return
     reason = request.POST.get("bulk_reason", "")
     changed = 0
     for report in Report.objects.filter(territory=territory, pk__in=ids[:QUEUE_PAGE_SIZE]).select_related("territory"):
         try:
-            services.change_status(request.user, report, status, public_reason=reason)
+            services.change_status(request.user, report, status, public_reason=reason, duplicate_of=duplicate_of)
         except ActionRefused as exc:
             messages.error(request, _("Signalement n° %(pk)s : %(error)s") % {"pk": report.pk, "error": exc})
         else:
@@ -174,7 +187,8 @@ class MapPoint:
 @staff_view
 def report_map(request: PortalRequest, territory_id: int) -> HttpResponse:
     """The filtered queue drawn on a plain SVG plane (no tiles, no JavaScript): each dot is a link
-    to the report; the list beside it says the same."""
+    to the report; the list beside it says the same. With scripts, reports-map.js draws the list's
+    points on a Leaflet map with tiles and hides the plan; the list stays for screen readers."""
     territory = _access(request, territory_id, ROLES)
     filters = _filters(request.GET)
     reports = list(_queue(territory, filters)[:MAP_LIMIT])
@@ -187,7 +201,20 @@ def report_map(request: PortalRequest, territory_id: int) -> HttpResponse:
             points.append(MapPoint(report, round(20 + 360 * (report.lon - min(lons)) / span, 1),
                                    round(380 - 360 * (report.lat - min(lats)) / span, 1)))
     return _page(request, "backoffice/reports/map.html", territory, points=points, filters=filters,
-                 query=filters.query(), truncated=len(reports) == MAP_LIMIT)
+                 query=filters.query(), truncated=len(reports) == MAP_LIMIT, map_limit=MAP_LIMIT,
+                 legend=ReportStatus.choices, bounds=_bounds(territory), **_tiles(), **_filter_choices(territory))
+
+
+def _bounds(territory: Territory) -> str:
+    box = (territory.min_lat, territory.min_lon, territory.max_lat, territory.max_lon)
+    return ",".join(f"{value:.5f}" for value in box if value is not None) if None not in box else ""
+
+
+def _tiles() -> dict[str, str]:
+    return {
+        "tile_url": getattr(settings, "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "© OpenStreetMap"),
+    }
 
 
 # A report's page
@@ -227,11 +254,6 @@ class UpdateForm(forms.Form):
     photo = forms.FileField(label=gettext_lazy("Photo « après » (facultatif)"), required=False)
 
 
-def _agents(territory: Territory) -> list[User]:
-    ids = StaffRole.objects.filter(territory=territory, role__in=ROLES).values("user_id")
-    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "email"))
-
-
 def _refusal(form: forms.Form, exc: ActionRefused) -> None:
     field = getattr(exc, "field", None)
     form.add_error(field if field in form.fields else None, str(exc))
@@ -251,7 +273,7 @@ def _post_update(request: PortalRequest, report: Report, form: UpdateForm) -> No
 def report_detail(request: PortalRequest, territory_id: int, report_id: int) -> HttpResponse:
     territory = _access(request, territory_id, ROLES)
     report = _report_of(territory, report_id)
-    agents = _agents(territory)
+    agents = report_handlers(territory)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     allowed = services.TRANSITIONS.get(report.status, frozenset())
     status_form = StatusForm(request.POST if action == "status" else None, prefix="status",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -258,6 +259,87 @@ def test_a_report_is_assigned_to_an_agent_of_the_territory_only(
     report.refresh_from_db()
     assert report.assignee == agent
     assert report.events.filter(kind=EventKind.ASSIGNED, is_public=False).exists()
+
+
+def _assignable(client: Client, territory: Territory, report: Report) -> set[int]:
+    form = client.get(_url("report", territory, report_id=report.pk)).context["assign_form"]
+    return {value for value, _label in form.fields["assignee"].choices if value != ""}
+
+
+def test_the_assign_list_offers_the_collectivitys_handlers_only(
+    agent_client: Client, auch: Territory, grand_auch: Territory, report: Report, agent: User, bob: User,
+    dora: User, mona: User
+) -> None:
+    epci_agent = make_user("emile@example.org", display_name="Émile")
+    grant(epci_agent, grand_auch, Role.AGENT)
+    assert _assignable(agent_client, auch, report) == {agent.pk, bob.pk}
+    response = agent_client.post(_url("report", auch, report_id=report.pk),
+                                 {"action": "assign", "assign-assignee": epci_agent.pk})
+    assert response.status_code == 200 and response.context["assign_form"].errors
+    report.refresh_from_db()
+    assert report.assignee is None
+
+
+def test_a_collectivity_that_delegates_to_its_epci_may_assign_the_epcis_agents(
+    agent_client: Client, auch: Territory, grand_auch: Territory, report: Report, agent: User
+) -> None:
+    epci_agent = make_user("emile@example.org", display_name="Émile")
+    grant(epci_agent, grand_auch, Role.AGENT)
+    Collectivity.objects.filter(territory=auch).update(delegates_to_parent=True)
+    assert _assignable(agent_client, auch, report) == {agent.pk, epci_agent.pk}
+    agent_client.post(_url("report", auch, report_id=report.pk), {"action": "assign", "assign-assignee": epci_agent.pk})
+    report.refresh_from_db()
+    assert report.assignee == epci_agent
+
+
+def test_a_bulk_duplicate_needs_the_original_report(
+    agent_client: Client, auch: Territory, marciac: Territory, lighting: ReportCategory
+) -> None:
+    first, second, original = make_report(auch, lighting), make_report(auch, lighting), make_report(auch, lighting)
+    theirs = make_report(marciac, ReportCategory.objects.create(territory=marciac, code="x", name="X"))
+    ids = [first.pk, second.pk]
+    response = agent_client.post(_url("reports", auch), {"reports": ids, "bulk_status": "duplicate"}, follow=True)
+    assert "indiquez le numéro du signalement d'origine" in html.unescape(response.content.decode())
+    for target in (theirs.pk, "abc", 999999):
+        response = agent_client.post(_url("reports", auch), {"reports": ids, "bulk_status": "duplicate",
+                                                             "bulk_duplicate_of": target}, follow=True)
+        assert "n'existe pas dans votre file" in html.unescape(response.content.decode())
+    assert set(Report.objects.filter(status=S.DUPLICATE)) == set()
+    response = agent_client.post(_url("reports", auch), {"reports": [*ids, original.pk], "bulk_status": "duplicate",
+                                                         "bulk_duplicate_of": original.pk}, follow=True)
+    assert "2 signalement(s) modifié(s)" in response.content.decode()
+    assert f"Signalement n° {original.pk}" in response.content.decode()  # not a duplicate of itself
+    assert set(Report.objects.filter(status=S.DUPLICATE, duplicate_of=original)) == {first, second}
+
+
+# Map
+
+def test_the_map_page_lists_each_point_for_the_leaflet_map_and_keeps_the_plan(
+    agent_client: Client, auch: Territory, lighting: ReportCategory, roads: ReportCategory
+) -> None:
+    shown = make_report(auch, lighting, lat=43.64651, lon=0.58552, status=S.IN_PROGRESS)
+    make_report(auch, roads)
+    response = agent_client.get(_url("reports_map", auch), {"categorie": lighting.pk})
+    text = response.content.decode()
+    assert text.count("data-report-point") == 1
+    assert 'data-lat="43.64651" data-lon="0.58552" data-status="in_progress"' in text
+    assert "data-reports-map data-points hidden" in text and "js/reports-map.js" in text
+    assert "<circle" in text and 'data-reports-plan' in text
+    assert _url("report", auch, report_id=shown.pk) in text
+    assert 'id="filter-category"' in text
+
+
+def test_the_map_says_when_it_shows_only_the_newest(
+    agent_client: Client, auch: Territory, lighting: ReportCategory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clocher.backoffice import reports
+
+    monkeypatch.setattr(reports, "MAP_LIMIT", 2)
+    for _ in range(3):
+        make_report(auch, lighting)
+    text = agent_client.get(_url("reports_map", auch)).content.decode()
+    assert text.count("data-report-point") == 2
+    assert "data-truncated" in text and "Seuls les 2 signalements les plus récents" in text
 
 
 # Figures
