@@ -76,6 +76,12 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_outside_services(settings: Any) -> None:
+    """Tests never reach a service on the internet; those that need one start it locally."""
+    settings.GEOCODER_URL = ""
+
+
+@pytest.fixture(autouse=True)
 def _allow_test_hosts(settings: Any) -> None:
     settings.ALLOWED_HOSTS = ["*"]
 

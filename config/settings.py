@@ -275,6 +275,9 @@ CSRF_COOKIE_HTTPONLY = True
 
 # Map tiles: OpenStreetMap's by default; any XYZ tile server works. Pages stay usable without them.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# The Base Adresse Nationale's search API turns an address typed in the report form into a point
+# (clocher.reports.geocoding). Empty: no address search, the map and the position still work.
+GEOCODER_URL = env_str("GEOCODER_URL", "https://api-adresse.data.gouv.fr/search/")
 MAP_TILE_ATTRIBUTION = env_str(
     "MAP_TILE_ATTRIBUTION", '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 )
