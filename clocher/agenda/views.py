@@ -17,7 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -360,7 +359,5 @@ def event(request: PortalRequest, pk: int, slug: str | None = None) -> HttpRespo
         "organiser": found.organisation.name if found.organisation else found.territory.name,
         "share_url": request.build_absolute_uri(canonical),
         "ics_url": reverse("agenda:event_ics", kwargs={"pk": found.pk}),
-        "tile_url": getattr(settings, "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-        "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "© OpenStreetMap"),
     }
     return render(request, "agenda/event.html", context)

@@ -18,7 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
@@ -337,8 +336,6 @@ def place(request: PortalRequest, pk: int, slug: str | None = None) -> HttpRespo
         "share_url": request.build_absolute_uri(canonical),
         "source": SOURCE_NAMES.get(found.source, found.source),
         "has_location": found.lat is not None and found.lon is not None,
-        "tile_url": getattr(settings, "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-        "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "© OpenStreetMap"),
     }
     return render(request, "directory/place.html", context)
 
@@ -365,8 +362,6 @@ def map_view(request: PortalRequest) -> HttpResponse:
             if root.center_lat is not None and root.center_lon is not None
             else None
         ),
-        "tile_url": getattr(settings, "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-        "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "© OpenStreetMap"),
     }
     return render(request, "directory/map.html", context)
 

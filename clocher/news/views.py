@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -48,13 +47,6 @@ KIND_TABS = (
     ("conseil", gettext_lazy("Conseil municipal")),
     ("bulletins", gettext_lazy("Bulletins")),
 )
-
-
-def _tile_settings() -> dict[str, str]:
-    return {
-        "tile_url": getattr(settings, "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-        "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "© OpenStreetMap"),
-    }
 
 
 @require_GET
@@ -99,7 +91,6 @@ def article(request: PortalRequest, pk: int, slug: str | None = None) -> HttpRes
         "is_works": found.kind == ArticleKind.WORKS,
         "geometry_json": _geometry_json(found.works_geometry),
         "share_url": request.build_absolute_uri(canonical),
-        **_tile_settings(),
     })
 
 
