@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "clocher.agenda",
     "clocher.news",
     "clocher.reports",
+    "clocher.participation",
     "clocher.imports",
     "clocher.api",
     "clocher.backoffice",
