@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -202,19 +201,7 @@ def report_map(request: PortalRequest, territory_id: int) -> HttpResponse:
                                    round(380 - 360 * (report.lat - min(lats)) / span, 1)))
     return _page(request, "backoffice/reports/map.html", territory, points=points, filters=filters,
                  query=filters.query(), truncated=len(reports) == MAP_LIMIT, map_limit=MAP_LIMIT,
-                 legend=ReportStatus.choices, bounds=_bounds(territory), **_tiles(), **_filter_choices(territory))
-
-
-def _bounds(territory: Territory) -> str:
-    box = (territory.min_lat, territory.min_lon, territory.max_lat, territory.max_lon)
-    return ",".join(f"{value:.5f}" for value in box if value is not None) if None not in box else ""
-
-
-def _tiles() -> dict[str, str]:
-    return {
-        "tile_url": getattr(settings, "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-        "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "© OpenStreetMap"),
-    }
+                 legend=ReportStatus.choices, **_filter_choices(territory))
 
 
 # A report's page

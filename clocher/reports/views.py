@@ -13,7 +13,6 @@ import ipaddress
 import json
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -76,20 +75,6 @@ def _rate_keys(request: PortalRequest) -> list[str]:
     return keys
 
 
-def _tiles() -> dict[str, str]:
-    return {
-        "tile_url": getattr(settings, "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-        "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "© OpenStreetMap"),
-    }
-
-
-def _bounds(territory: Territory) -> str:
-    """"min_lat,min_lon,max_lat,max_lon" with dots whatever the language, or "" when unknown: where
-    an empty map opens."""
-    box = (territory.min_lat, territory.min_lon, territory.max_lat, territory.max_lon)
-    return ",".join(f"{value:.5f}" for value in box if value is not None) if None not in box else ""
-
-
 def _status_filter(raw: Any) -> str:
     """A known status or status group, else "" (all)."""
     return raw if raw in STATUS_GROUPS or raw in ReportStatus.values else ""
@@ -128,8 +113,7 @@ def home(request: PortalRequest, code: str) -> HttpResponse:
     return render(request, "reports/home.html", {
         "commune": commune, "page": page, "reports": page.object_list, "status": status,
         "statuses": _status_choices(), "categories": categories, "category": category, "query": query,
-        "geojson_url": geojson_url, "map_limit": MAP_LIMIT, "legend": ReportStatus.choices, "bounds": _bounds(commune),
-        **_tiles(),
+        "geojson_url": geojson_url, "map_limit": MAP_LIMIT, "legend": ReportStatus.choices,
     })
 
 
@@ -310,7 +294,6 @@ def detail(request: PortalRequest, pk: int) -> HttpResponse:
         "photos": [p for p in photos if p.event_id is None],
         "after_photos": [p for p in photos if p.event_id is not None],
         "thanks": request.GET.get("merci") == "1",
-        **_tiles(),
     })
 
 
