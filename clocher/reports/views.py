@@ -13,8 +13,10 @@ import ipaddress
 import json
 from typing import Any
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -54,9 +56,16 @@ SUPPORTS_PER_HOUR = 20
 
 
 def _address(request: PortalRequest) -> str:
-    """The client's address as a rate-limit key. An IPv6 address counts as its /64: a single
-    connection usually holds a whole /64 and could otherwise change address at every request."""
-    raw = str(request.META.get("REMOTE_ADDR", ""))
+    """The client's address as a rate-limit key. Behind the reverse proxy (BEHIND_PROXY), it is
+    the one the proxy added to X-Forwarded-For, read as the sign-in limits read it (allauth's
+    TRUSTED_PROXY_COUNT): REMOTE_ADDR would be the proxy's, and every resident would share one key.
+    An IPv6 address counts as its /64: one connection usually holds a whole /64 and could
+    otherwise change address at every request."""
+    try:
+        raw = str(get_account_adapter().get_client_ip(request))
+    except (PermissionDenied, ImproperlyConfigured):
+        # No address at all, or a header that does not match the configured proxies.
+        raw = str(request.META.get("REMOTE_ADDR", ""))
     try:
         address = ipaddress.ip_address(raw)
     except ValueError:

@@ -454,3 +454,14 @@ def test_a_repeated_support_does_not_use_up_the_hour(gers_client, gers_portal, a
         _support(gers_client, first, "10.0.0.9")
     _support(gers_client, second, "10.0.0.9")
     assert Report.objects.get(pk=second.pk).supporters == 1
+
+
+def test_behind_the_proxy_each_resident_is_their_own_address(gers_client, gers_portal, auch, lighting, settings):
+    # BEHIND_PROXY: every request comes from the proxy; the client is the last X-Forwarded-For hop.
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    report = _report(gers_portal, lighting, inside(auch.code))
+    url = reverse("reports:support", kwargs={"pk": report.pk})
+    for client_address in ("203.0.113.7", "203.0.113.8", "203.0.113.8"):
+        gers_client.post(url, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"198.51.100.1, {client_address}")
+    report.refresh_from_db()
+    assert report.supporters == 2
