@@ -1,4 +1,7 @@
-"""Open311 GeoReport v2 under /open311/v2/; the extension picks JSON or XML."""
+"""Open311 GeoReport v2 under /open311/v2/; the extension picks JSON or XML.
+
+Every other address under the prefix, an unknown format included, is the standard JSON error.
+"""
 
 from django.urls import URLPattern, URLResolver, re_path
 
@@ -13,4 +16,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(r"^requests" + _FMT, open311.requests, name="requests"),
     re_path(r"^requests/(?P<pk>[^/]+?)" + _FMT, open311.request_detail, name="request"),
     re_path(r"^tokens/(?P<token>[^/]+?)" + _FMT, open311.token, name="token"),
+    # [\s\S], not ".": an encoded newline in the address must land here too.
+    re_path(r"^(?P<path>[\s\S]*)$", open311.not_found, name="not-found"),
 ]

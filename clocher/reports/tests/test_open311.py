@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
 
 import jsonschema  # type: ignore[import-untyped]
@@ -84,14 +85,17 @@ def test_a_post_without_key_creates_a_report_routed_like_the_web_form(gers_clien
     assert token["service_request_id"] == str(report.pk)
 
 
-def test_a_post_needs_no_csrf_token_but_only_on_requests(gers_portal, auch, lighting):
+def test_a_post_needs_no_csrf_token_and_only_requests_takes_one(gers_portal, auch, lighting):
     client = Client(HTTP_HOST="gers.test", enforce_csrf_checks=True)
     lat, lon = inside(auch.code)
     data = {"service_code": f"{auch.code}-eclairage-public", "lat": lat, "long": lon, "description": "x",
             "jurisdiction_id": gers_portal.root.code}
     response = client.post(API + "requests.xml", data)
     assert response.status_code == 201 and _xml(response.content).find("request/token") is not None
-    assert client.post(API + "services.json").status_code == 403
+    refused = client.post(API + "services.json")
+    _is_error(refused, 405)
+    assert refused["Allow"] == "GET, HEAD"
+    assert client.put(API + "requests.json")["Allow"] == "GET, HEAD, POST"
 
 
 def test_a_valid_key_marks_the_channel_and_a_wrong_one_is_403(gers_client, orne, auch, lighting):
@@ -149,9 +153,8 @@ def test_errors_are_standard(gers_client, auch, lighting):
     assert gers_client.get(API + "services.json?jurisdiction_id=gers.test").status_code == 200
     _is_error(gers_client.get(API + "requests/999999.json"), 404)
     _is_error(gers_client.get(API + "tokens/nope.json"), 404)
-    _is_error(gers_client.post(API + "requests.json", {"service_code": "nope"}), 404)
     _is_error(gers_client.post(API + "requests.json", {"service_code": f"{auch.code}-eclairage-public"}), 400)
-    _is_error(gers_client.post(API + "services.json"), 400)
+    _is_error(gers_client.post(API + "services.json"), 405)
     for bad in ("nan", "inf", "1e999"):
         code = f"{auch.code}-eclairage-public"
         _is_error(gers_client.post(API + "requests.json", {"service_code": code, "lat": bad, "long": "0"}), 400)
@@ -177,3 +180,83 @@ def test_the_requests_list_costs_the_same_queries_for_one_or_many(
         _report(gers_portal, lighting, inside(auch.code))
     with django_assert_max_num_queries(8):
         assert len(gers_client.get(API + "requests.json").json()) == 5
+
+
+def test_an_unknown_service_code_is_404_in_the_address_and_400_as_a_parameter(gers_client, auch, lighting):
+    lat, lon = inside(auch.code)
+    _is_error(gers_client.get(API + "services/32013-nope.json"), 404)
+    _is_error(gers_client.post(API + "requests.json", {"service_code": "32013-nope", "lat": lat, "long": lon}), 400)
+    _is_error(gers_client.post(API + "requests.json", {"lat": lat, "long": lon}), 400)
+    _is_error(gers_client.get(API + "requests.json?service_code=32013-nope"), 400)
+    _is_error(gers_client.get(API + f"requests.json?service_code={auch.code}-eclairage-public,32013-nope"), 400)
+    assert not Report.objects.exists()
+
+
+def test_service_code_and_status_filters_take_comma_lists(gers_client, gers_portal, auch, lighting, waste, alice):
+    from clocher.reports.models import ReportStatus
+    from clocher.reports.services import change_status
+
+    lamp = _report(gers_portal, lighting, inside(auch.code))
+    bins = _report(gers_portal, waste, inside(auch.code))
+    change_status(alice, lamp, ReportStatus.RESOLVED)
+
+    def ids(query: str) -> list[str]:
+        return [r["service_request_id"] for r in gers_client.get(API + "requests.json?" + query).json()]
+
+    both = f"{auch.code}-eclairage-public,{waste.territory.code}-dechets"
+    assert ids(f"service_code={both}") == [str(bins.pk), str(lamp.pk)]
+    assert ids(f"service_code={auch.code}-eclairage-public") == [str(lamp.pk)]
+    assert ids("status=closed") == [str(lamp.pk)]
+    assert ids("status=open,closed") == [str(bins.pk), str(lamp.pk)]
+    assert ids("status=open&service_code=&start_date=&jurisdiction_id=") == [str(bins.pk)]
+
+
+@pytest.mark.parametrize("path", [
+    "services.csv", "services.JSON", "services.", "request/1.json", "requests/1.json/", "nothing",
+    "tokens/a%0Ab.json%0A", "requests.js%0An",
+])
+def test_any_other_address_is_a_standard_404_in_json(gers_client, path):
+    response = gers_client.get(API + path)
+    _is_error(response, 404)
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_dates_at_the_ends_of_the_calendar_are_answered_not_crashed(gers_client, gers_portal, auch, lighting):
+    _report(gers_portal, lighting, inside(auch.code))
+    # Their UTC time is outside Python's calendar.
+    _is_error(gers_client.get(API + "requests.json?start_date=9999-12-31T23:59:59-05:00"), 400)
+    _is_error(gers_client.get(API + "requests.json?end_date=0001-01-01T00:00:00%2B05:00"), 400)
+    # 90 days before the first day there is is the first day.
+    assert gers_client.get(API + "requests.json?end_date=0001-01-01T00:00:00Z").json() == []
+    assert len(gers_client.get(API + "requests.json?end_date=9999-12-31T23:59:59Z").json()) == 0
+    assert len(gers_client.get(API + "requests.json?start_date=0001-01-01T00:00:00Z").json()) == 1
+
+
+def test_ids_that_cannot_be_reports_find_nothing(gers_client, gers_portal, auch, lighting):
+    report = _report(gers_portal, lighting, inside(auch.code))
+    body = gers_client.get(API + f"requests.json?service_request_id=99999999999999999999,-1,0,{report.pk}").json()
+    assert [r["service_request_id"] for r in body] == [str(report.pk)]
+    _is_error(gers_client.get(API + "requests/99999999999999999999.json"), 404)
+
+
+def test_a_nul_character_is_a_400_not_a_server_error(gers_client, auch, lighting):
+    assert gers_client.get(API + "tokens/a%00b.json").status_code == 400
+    assert gers_client.get(API + "requests.json?service_code=a%00").status_code == 400
+    code = f"{auch.code}-eclairage-public"
+    assert gers_client.post(API + "requests.json", {"service_code": code, "description": "a\x00"}).status_code == 400
+
+
+def test_post_fields_may_come_in_the_query_string_the_body_winning(gers_client, auch, lighting):
+    lat, lon = inside(auch.code)
+    code = f"{auch.code}-eclairage-public"
+    query = urlencode({"service_code": code, "lat": lat, "long": lon, "description": "query"})
+    response = gers_client.post(API + "requests.json?" + query, {"description": "body"})
+    assert response.status_code == 201
+    assert Report.objects.get().description == "body"
+
+
+def test_requests_have_no_media_url_rather_than_an_empty_one(gers_client, gers_portal, auch, lighting):
+    report = _report(gers_portal, lighting, inside(auch.code))
+    row = gers_client.get(API + f"requests/{report.pk}.json").json()[0]
+    # "" is no URI: the Swagger's format check refused it (the JSON Schemas allow null).
+    assert row["media_url"] is None and row["expected_datetime"] is None
