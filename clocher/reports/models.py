@@ -127,6 +127,12 @@ class Report(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["territory", "status", "created_at"], name="report_queue"),
+            # The queue with no status chosen, newest first: read backwards, the first page is its
+            # first 30 entries instead of every report of the collectivity sorted.
+            models.Index(fields=["territory", "created_at", "id"], name="report_queue_newest"),
+            # The queue's filters: its category and commune lists, and the count of a filtered
+            # queue, read from the index alone, without visiting the reports.
+            models.Index(fields=["territory", "commune", "category", "status"], name="report_queue_filters"),
             models.Index(fields=["lat", "lon"], name="report_where"),
             models.Index(fields=["category", "status"], name="report_category_status"),
         ]
