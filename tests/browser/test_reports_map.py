@@ -4,6 +4,7 @@ one; an agent sees the filtered queue on a map above the list. Every page goes t
 a phone-sized screenshot of each map is left in /tmp/shots/."""
 
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ from conftest import PASSWORD, grant, make_user
 
 from .conftest import check, sign_in, visit
 
-SHOTS = Path("/tmp/shots")
+# Phone-sized screenshots of each map, to look at (the brief's /tmp/shots/ on Linux).
+SHOTS = Path(tempfile.gettempdir()) / "shots"
 S = ReportStatus
 
 
@@ -61,7 +63,9 @@ def test_a_resident_sees_auchs_reports_on_a_map_filters_them_and_opens_one(page,
     expect(page.locator("main")).not_to_contain_text("Rosalie")
     check(page)
     SHOTS.mkdir(exist_ok=True)
+    page.locator("[data-reports-map]").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "reports-map-public.png"))
+    page.evaluate("window.scrollTo(0, 0)")
 
     page.get_by_label("État").select_option(label="En attente ou en cours")
     page.get_by_label("Catégorie").select_option(label="Voirie")
@@ -99,10 +103,19 @@ def test_an_agent_sees_the_filtered_queue_on_a_map_above_the_list(page, gers_por
     # The Leaflet map replaces the plan on screen; the list stays.
     expect(page.locator("[data-reports-plan]")).to_be_hidden()
     expect(page.locator("[data-report-point]")).to_have_count(2)
+    expect(page.get_by_label("État")).to_be_hidden()  # the filters are folded, the map comes first
+    expect(page.locator("[data-reports-map]")).to_be_in_viewport()
     check(page)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "reports-map-agents.png"))
 
+    page.locator("summary", has_text="Filtres (appliqués)").click()
+    page.get_by_label("Catégorie").select_option(label="Voirie")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filtrer").click()
+    expect(_markers(page)).to_have_count(1)
+    check(page)
+    visit(page, f"/gestion/{auch.pk}/signalements/carte/?etat=open")
     page.get_by_role("button", name=re.compile(r"Éclairage public · Nouveau$")).click()
     with page.expect_navigation():
         page.locator(".leaflet-popup").get_by_role("link", name="Ouvrir le signalement").click()
