@@ -1,6 +1,10 @@
 """`make bench`: measure Clocher against its speed and size targets, on a database of its own.
 
     python -m bench            (DATABASE_URL chooses PostgreSQL; SQLite in var/bench.sqlite3 otherwise)
+    python -m bench reports    only the steps named (BENCH_STEPS="reports" make bench does the same)
+
+Steps, in order: territories, lookups, rps, directory, agenda, reports. A step needs what the ones
+before it made (the geography, then the Gers boundaries), except reports, which sets up its own.
 
 Prints one table and writes bench-results.json. A measurement that fails is recorded with its error
 and the others still run; the exit status is non-zero when any failed. A missed target is reported,
@@ -60,11 +64,13 @@ class Bench:
                 "DJANGO_SETTINGS_MODULE": "config.settings",
                 "STATIC_MANIFEST": "1",
                 "STATIC_ROOT": str(VAR / "bench-static"),
+                "MEDIA_ROOT": str(VAR / "bench-media"),
                 "SECRET_KEY": "bench-only-" + "x" * 50,
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "LOG_LEVEL": "ERROR",
             }
         )
+        self.static_collected = False
 
     # Recording -----------------------------------------------------------------------------
 
@@ -187,6 +193,7 @@ class Bench:
         count = ("home page requests", "requests", "-")
         with self.measuring(*names, ratio, ratio_chosen, weight, count):
             self.clocher("collectstatic", "--noinput", "-v", "0")
+            self.static_collected = True
             self.clocher("demo")
             with self.gunicorn() as base:
                 with self.measuring(*names, ratio, ratio_chosen):
@@ -256,6 +263,14 @@ class Bench:
 
         with self.measuring(("agenda", "-", "-")):
             agenda.run(self)
+
+    # f. Reports: the agents' queue over 100,000 reports, a report with three phone photos -------
+
+    def reports(self) -> None:
+        from bench import reports
+
+        with self.measuring(("reports", "-", "-")):
+            reports.run(self)
 
     # Report --------------------------------------------------------------------------------
 
@@ -375,13 +390,19 @@ def _bytes_on_the_wire(url: str) -> int:
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     bench = Bench()
+    steps: dict[str, Callable[[], None]] = {
+        "territories": bench.territories_import, "lookups": bench.point_lookups,
+        "rps": bench.requests_per_second, "directory": bench.directory_places, "agenda": bench.agenda_events,
+        "reports": bench.reports,
+    }
+    chosen = sys.argv[1:] or os.environ.get("BENCH_STEPS", "").replace(",", " ").split() or list(steps)
+    unknown = [name for name in chosen if name not in steps]
+    if unknown:
+        print(f"Unknown step {', '.join(unknown)}: choose among {', '.join(steps)}.", file=sys.stderr)
+        return 2
     database = bench.fresh_database()
     print(f"Clocher bench: {database}")
-    steps: list[Callable[[], None]] = [
-        bench.territories_import, bench.point_lookups, bench.requests_per_second, bench.directory_places,
-        bench.agenda_events,
-    ]
-    for step in steps:
+    for step in (steps[name] for name in steps if name in chosen):
         print(f"- {step.__name__.replace('_', ' ')}")
         step()
     return bench.report(database)
