@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from clocher.accounts.addresses import client_address
 from clocher.territories.http import PortalRequest
 from clocher.territories.selectors import territories_of_portal
 
@@ -329,9 +330,9 @@ def _post(request: PortalRequest, fmt: str) -> HttpResponse:
     # and some clients follow it. Both are read, the body winning.
     data = {**request.GET.dict(), **request.POST.dict()}
     client = _client(request, data.get("api_key", ""))
-    key = f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    key = f"ip:{client_address(request)}"
     if client is None and services.reports_left(key) <= 0:
-        raise Open311Error(403, _("Trop de signalements depuis cette adresse, réessayez plus tard."))
+        raise Open311Error(429, _("Trop de signalements depuis cette adresse, réessayez plus tard."))
     [category] = _find_categories(request, [data.get("service_code", "").strip()], 400)
     try:
         lat, lon = float(data.get("lat", "")), float(data.get("long", ""))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from clocher.territories.lookup import commune_at
 from clocher.territories.models import Portal, Territory
-from clocher.territories.selectors import is_in_portal
+from clocher.territories.selectors import is_in_portal, is_module_enabled
 from clocher.territories.services import ActionRefused
 
 from .models import Competence, ReportCategory
@@ -30,12 +30,22 @@ class ReportRefused(ActionRefused):
 def commune_in_portal(portal: Portal, lat: float, lon: float) -> Territory:
     """The commune at the point, with its EPCI and département loaded.
 
-    Refuses (ReportRefused) a point in no known commune or in a commune outside the portal: both
-    get the same sentence, the resident cannot do anything different about either.
+    Refuses (ReportRefused) a point in no known commune or in a commune outside the portal (both
+    get the same sentence, the resident cannot do anything different about either), and a point
+    in a commune that has the reports module off.
     """
     commune = commune_at(lat, lon)
     if commune is None or not is_in_portal(portal, commune):
         raise ReportRefused(_("Ce lieu est hors du territoire de ce portail."), "location")
+    # The commune where the problem is decides, whoever handles the category there: a commune
+    # that switched reports off has told its residents to call the mairie instead. Every way in
+    # (the form, Open311) comes through here.
+    if not is_module_enabled(portal, commune, "reports"):
+        raise ReportRefused(
+            _("%(name)s ne reçoit pas de signalements par ce service : contactez directement la mairie.")
+            % {"name": commune.name},
+            "location",
+        )
     return commune
 
 

@@ -9,14 +9,11 @@ leaves it out), and the form refuses a point there.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any
 
-from allauth.account.adapter import get_adapter as get_account_adapter
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -25,14 +22,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clocher.accounts.addresses import client_address
 from clocher.territories.http import PortalRequest
-from clocher.territories.models import Territory
 from clocher.territories.selectors import access_commune, is_module_enabled
 
 from . import media, media_store, services
 from .forms import ReportForm, WhereForm
 from .models import EventKind, MediaKind, ReportCategory, ReportEvent, ReportMedia, ReportStatus
-from .routing import ReportRefused, categories_at, commune_in_portal
+from .routing import ReportRefused, categories_at
 from .selectors import (
     MODULE,
     STATUS_GROUPS,
@@ -55,30 +52,8 @@ MAP_DECIMALS = 5
 SUPPORTS_PER_HOUR = 20
 
 
-def _address(request: PortalRequest) -> str:
-    """The client's address as a rate-limit key. Behind the reverse proxy (BEHIND_PROXY), it is
-    the one the proxy added to X-Forwarded-For, read as the sign-in limits read it (allauth's
-    TRUSTED_PROXY_COUNT): REMOTE_ADDR would be the proxy's, and every resident would share one key.
-    An IPv6 address counts as its /64: one connection usually holds a whole /64 and could
-    otherwise change address at every request."""
-    try:
-        raw = str(get_account_adapter().get_client_ip(request))
-    except (PermissionDenied, ImproperlyConfigured):
-        # No address at all, or a header that does not match the configured proxies.
-        raw = str(request.META.get("REMOTE_ADDR", ""))
-    try:
-        address = ipaddress.ip_address(raw)
-    except ValueError:
-        return raw[:64]
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
-
-
 def _rate_keys(request: PortalRequest) -> list[str]:
-    keys = [f"ip:{_address(request)}"]
+    keys = [f"ip:{client_address(request)}"]
     if request.user.is_authenticated:
         keys.append(f"user:{request.user.pk}")
     return keys
@@ -179,17 +154,6 @@ def _nearby(category: ReportCategory | None, lat: float, lon: float) -> list[Any
     return nearby_open_reports(category, lat, lon) if category is not None else []
 
 
-def _check_open(request: PortalRequest, commune: Territory) -> None:
-    # The commune where the problem is decides, whoever handles the category there: a commune
-    # that switched reports off has told its residents to call the mairie instead.
-    if not is_module_enabled(request.portal, commune, MODULE):
-        raise ReportRefused(
-            _("%(name)s ne reçoit pas de signalements par ce service : contactez directement la mairie.")
-            % {"name": commune.name},
-            "location",
-        )
-
-
 @require_http_methods(["GET", "POST"])
 def new(request: PortalRequest) -> HttpResponse:
     """Step 1 (where) without a point, step 2 (what) with one; POST submits. A portal where no
@@ -206,8 +170,6 @@ def new(request: PortalRequest) -> HttpResponse:
         return render(request, "reports/where.html", {"form": where})
     lat, lon = where.cleaned_data["lat"], where.cleaned_data["lon"]
     try:
-        commune = commune_in_portal(request.portal, lat, lon)
-        _check_open(request, commune)
         categories = categories_at(request.portal, lat, lon)
     except ReportRefused as exc:
         where.add_error(None, str(exc))
@@ -331,7 +293,7 @@ def support(request: PortalRequest, pk: int) -> HttpResponse:
     for each report; and SUPPORTS_PER_HOUR supports an hour from one address or account across
     all reports, so that one connection cannot raise every report's count."""
     report = access_public_report(request.portal, pk)
-    who: Any = request.user if request.user.is_authenticated else f"ip:{_address(request)}"
+    who: Any = request.user if request.user.is_authenticated else f"ip:{client_address(request)}"
     back = HttpResponseRedirect(reverse("reports:detail", kwargs={"pk": report.pk}))
     if _supports_left(who) <= 0:
         messages.error(request, _("Vous avez soutenu beaucoup de signalements : réessayez dans une heure."))

@@ -114,8 +114,32 @@ def test_the_public_rate_limit_applies_without_a_key(gers_client, auch, lighting
     data = {"service_code": f"{auch.code}-eclairage-public", "lat": lat, "long": lon, "description": "x"}
     for _ in range(REPORTS_PER_HOUR):
         assert gers_client.post(API + "requests.json", data).status_code == 201
-    _is_error(gers_client.post(API + "requests.json", data), 403)
+    _is_error(gers_client.post(API + "requests.json", data), 429)
     assert Report.objects.count() == REPORTS_PER_HOUR
+
+
+def test_behind_the_proxy_the_limit_counts_each_client_not_the_proxy(gers_client, auch, lighting, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    lat, lon = inside(auch.code)
+    data = {"service_code": f"{auch.code}-eclairage-public", "lat": lat, "long": lon, "description": "x"}
+    for _ in range(REPORTS_PER_HOUR):
+        response = gers_client.post(API + "requests.json", data, REMOTE_ADDR="127.0.0.1",
+                                    HTTP_X_FORWARDED_FOR="203.0.113.7")
+        assert response.status_code == 201
+    other = gers_client.post(API + "requests.json", data, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.8")
+    assert other.status_code == 201
+
+
+def test_a_post_in_a_commune_that_switched_reports_off_is_refused(gers_client, auch, lighting):
+    from clocher.territories.models import ModuleSetting
+
+    ModuleSetting.objects.create(territory=auch, module="reports", enabled=False)
+    lat, lon = inside(auch.code)
+    data = {"service_code": f"{auch.code}-eclairage-public", "lat": lat, "long": lon, "description": "x"}
+    response = gers_client.post(API + "requests.json", data)
+    _is_error(response, 400)
+    assert "ne reçoit pas de signalements" in response.json()[0]["description"]
+    assert not Report.objects.exists()
 
 
 def test_the_same_idempotency_key_makes_one_report(gers_client, auch, lighting):
