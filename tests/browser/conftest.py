@@ -85,6 +85,26 @@ def browser_portal(gers_portal: Portal) -> Portal:
 
 
 @pytest.fixture
+def no_tiles(settings: Any, tmp_path: Path) -> None:
+    """Uploads in a temporary folder, and map tiles that answer 404, as when the tile server cannot
+    be reached: the pages must stay usable."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.MAP_TILE_URL = "/tuiles-absentes/{z}/{x}/{y}.png"
+
+
+@pytest.fixture
+def lighting(auch: Any, marciac: Any) -> Any:
+    """Auch and Marciac with their real boundaries, and Auch's "Éclairage public" report category."""
+    from clocher.reports.models import Competence, ReportCategory
+    from clocher.reports.tests.geo import with_boundaries
+
+    with_boundaries(auch, marciac)
+    return ReportCategory.objects.create(
+        territory=auch, code="eclairage-public", name="Éclairage public", competence=Competence.COMMUNE
+    )
+
+
+@pytest.fixture
 def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Debian's Chromium, never a downloaded one; one per test so no event loop outlives it."""
     if not CHROMIUM.exists():

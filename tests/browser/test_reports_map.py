@@ -17,15 +17,11 @@ from conftest import PASSWORD, grant, make_user
 
 from .conftest import check, sign_in, visit
 
+pytestmark = pytest.mark.usefixtures("no_tiles")
+
 # Phone-sized screenshots of each map, to look at (the brief's /tmp/shots/ on Linux).
 SHOTS = Path(tempfile.gettempdir()) / "shots"
 S = ReportStatus
-
-
-@pytest.fixture(autouse=True)
-def _no_tiles(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    settings.MAP_TILE_URL = "/tuiles-absentes/{z}/{x}/{y}.png"
 
 
 @pytest.fixture

@@ -11,10 +11,7 @@ from clocher.reports.tests.geo import inside, with_boundaries
 
 from .conftest import check, visit
 
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
+pytestmark = pytest.mark.usefixtures("no_tiles")
 
 
 def test_choosing_a_category_shows_the_reports_already_open_nearby(page, gers_portal, auch, marciac):

@@ -9,24 +9,12 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from clocher.reports.models import Competence, Report, ReportCategory, ReportMedia
-from clocher.reports.tests.geo import inside, with_boundaries
+from clocher.reports.models import Report, ReportMedia
+from clocher.reports.tests.geo import inside
 
 from .conftest import check, visit
 
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    settings.MAP_TILE_URL = "/tuiles-absentes/{z}/{x}/{y}.png"
-
-
-@pytest.fixture
-def lighting(auch, marciac):
-    with_boundaries(auch, marciac)
-    return ReportCategory.objects.create(
-        territory=auch, code="eclairage-public", name="Éclairage public", competence=Competence.COMMUNE
-    )
+pytestmark = pytest.mark.usefixtures("no_tiles")
 
 
 def _jpeg() -> bytes:

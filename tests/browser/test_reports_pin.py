@@ -10,10 +10,7 @@ from clocher.reports.tests.geo import inside, with_boundaries
 
 from .conftest import check, visit
 
-
-@pytest.fixture(autouse=True)
-def _no_tiles(settings):
-    settings.MAP_TILE_URL = "/tuiles-absentes/{z}/{x}/{y}.png"
+pytestmark = pytest.mark.usefixtures("no_tiles")
 
 
 def test_tapping_the_map_or_the_centre_button_places_the_point(page, gers, auch, marciac):

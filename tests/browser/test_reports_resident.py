@@ -10,35 +10,20 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from clocher.reports.models import (
-    Competence,
     EventKind,
     Report,
-    ReportCategory,
     ReportMedia,
     ReportStatus,
 )
-from clocher.reports.tests.geo import inside, with_boundaries
+from clocher.reports.tests.geo import inside
 from clocher.territories.models import Collectivity, Role
 from conftest import PASSWORD, grant, make_user
 
 from .conftest import check, sign_in, visit
 
+pytestmark = pytest.mark.usefixtures("no_tiles")
+
 GPS_IFD = 0x8825
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    # Tiles that answer 404, as when the tile server cannot be reached: the page stays usable.
-    settings.MAP_TILE_URL = "/tuiles-absentes/{z}/{x}/{y}.png"
-
-
-@pytest.fixture
-def lighting(auch, marciac):
-    with_boundaries(auch, marciac)
-    return ReportCategory.objects.create(
-        territory=auch, code="eclairage-public", name="Éclairage public", competence=Competence.COMMUNE
-    )
 
 
 def _jpeg_with_gps():
