@@ -23,7 +23,7 @@ def _jpeg() -> bytes:
     return buffer.getvalue()
 
 
-def _count(page) -> int:
+def _count(page):
     return page.evaluate("ClocherOutbox.all().then(function (items) { return items.length; })")
 
 
