@@ -46,10 +46,10 @@ def alencon_club(alencon, orne_portal):
 
 
 def test_the_list_shows_the_portals_active_organisations_only(gers_client, foyer_rural, garage, alencon_club):
-    Organisation.objects.create(name="En attente", territory=foyer_rural.territory, status=OrganisationStatus.PENDING)
+    Organisation.objects.create(name="Cercle pas encore admis", territory=foyer_rural.territory, status=OrganisationStatus.PENDING)
     page = gers_client.get(reverse("organisations:list")).content.decode()
     assert "Foyer rural d&#x27;Auch" in page and "Garage de Marciac" in page
-    assert "Alençon" not in page and "En attente" not in page
+    assert "Alençon" not in page and "Cercle pas encore admis" not in page
 
 
 def test_the_list_filters_by_name_commune_and_kind(gers_client, foyer_rural, garage, auch):
