@@ -86,8 +86,9 @@ def _queue(territory: Territory, filters: QueueFilters) -> QuerySet[Report]:
 
 def _filter_choices(territory: Territory) -> dict[str, Any]:
     reports = Report.objects.filter(territory=territory)
-    categories = ReportCategory.objects.filter(pk__in=reports.values("category_id")).order_by("name")
-    communes = Territory.objects.filter(pk__in=reports.values("commune_id")).order_by("name")
+    categories = ReportCategory.objects.filter(pk__in=reports.values("category_id")).only("pk", "name").order_by("name")
+    # Names only: a département's queue lists hundreds of communes, whose boundaries weigh megabytes.
+    communes = Territory.objects.filter(pk__in=reports.values("commune_id")).only("pk", "name").order_by("name")
     statuses = [("open", _("Ouverts")), ("closed", _("Clos")), *ReportStatus.choices]
     return {"categories": list(categories), "communes": list(communes), "statuses": statuses}
 
@@ -95,6 +96,7 @@ def _filter_choices(territory: Territory) -> dict[str, Any]:
 def _report_of(territory: Territory, report_id: int) -> Report:
     report = (
         Report.objects.select_related("territory", "commune", "category", "assignee", "reporter", "duplicate_of")
+        .defer("territory__boundary", "commune__boundary")
         .filter(pk=report_id, territory=territory).first()
     )
     if report is None:
@@ -137,7 +139,7 @@ def _bulk_change(request: PortalRequest, territory: Territory) -> None:
             return
     reason = request.POST.get("bulk_reason", "")
     changed = 0
-    for report in Report.objects.filter(territory=territory, pk__in=ids[:QUEUE_PAGE_SIZE]).select_related("territory"):
+    for report in Report.objects.filter(territory=territory, pk__in=ids[:QUEUE_PAGE_SIZE]).select_related("territory").defer("territory__boundary"):
         try:
             services.change_status(request.user, report, status, public_reason=reason, duplicate_of=duplicate_of)
         except ActionRefused as exc:

@@ -130,7 +130,8 @@ def _categories(request: PortalRequest) -> list[ReportCategory]:
     territories = territories_of_portal(request.portal).values("pk")
     return list(
         ReportCategory.objects.filter(territory_id__in=territories, is_active=True)
-        .select_related("territory").order_by("territory__name", "position", "name", "pk")
+        .select_related("territory").defer("territory__boundary")
+        .order_by("territory__name", "position", "name", "pk")
     )
 
 

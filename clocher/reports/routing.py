@@ -70,7 +70,8 @@ def categories_at(portal: Portal, lat: float, lon: float) -> list[ReportCategory
     commune = commune_in_portal(portal, lat, lon)
     rank = {commune.pk: 0, commune.epci_id: 1, commune.departement_id: 2}
     found = list(
-        ReportCategory.objects.filter(_offered(commune), is_active=True).select_related("territory")
+        ReportCategory.objects.filter(_offered(commune), is_active=True)
+        .select_related("territory").defer("territory__boundary")
     )
     return sorted(found, key=lambda c: (rank.get(c.territory_id, 3), c.position, c.name, c.pk))
 

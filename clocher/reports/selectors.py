@@ -196,7 +196,12 @@ def agent_queue(
     `older_than_days` keeps those created at least that many days ago. The caller checks that the
     user may see this territory's queue (can_handle)."""
     queryset = with_status(
-        Report.objects.filter(territory=territory).select_related("category", "commune", "assignee"), status
+        Report.objects.filter(territory=territory)
+        .select_related("category", "commune", "assignee")
+        # A commune's boundary is a large JSON document the queue never shows: decoding thirty of
+        # them was most of the page's time (make bench, 100,000 reports).
+        .defer("commune__boundary"),
+        status,
     )
     if category is not None:
         queryset = queryset.filter(category_id=getattr(category, "pk", category))
@@ -212,6 +217,7 @@ def access_agent_report(user: Any, portal: Portal, pk: Any) -> Report:
     handles it, in this portal; 404 otherwise, the same as a missing report."""
     report = (
         Report.objects.select_related("territory", "commune", "category", "assignee", "reporter", "duplicate_of")
+        .defer("territory__boundary", "commune__boundary")
         .filter(pk=_pk(pk))
         .first()
     )

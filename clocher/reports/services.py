@@ -259,7 +259,10 @@ def _check_handler(actor: Any, report: Report) -> None:
 
 def _lock(report: Report) -> Report:
     # One row lock per write, the report's only: events are inserted, never updated.
-    return Report.objects.select_for_update(of=("self",)).select_related("territory").get(pk=report.pk)
+    return (
+        Report.objects.select_for_update(of=("self",)).select_related("territory")
+        .defer("territory__boundary").get(pk=report.pk)
+    )
 
 
 def _copy_back(report: Report, locked: Report) -> None:
@@ -403,7 +406,7 @@ def _mail_reporter(event_id: int) -> None:
     """Tells the reporter what changed, in French, at the address they gave or their account's."""
     event = ReportEvent.objects.select_related(
         "report", "report__category", "report__territory", "report__reporter"
-    ).get(pk=event_id)
+    ).defer("report__territory__boundary").get(pk=event_id)
     report = event.report
     recipient = report.reporter_email or (report.reporter.email if report.reporter else "")
     if not recipient:
