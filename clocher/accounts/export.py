@@ -44,6 +44,7 @@ def personal_data(user: User) -> dict[str, Any]:
             "email": user.email,
             "display_name": user.display_name,
             "language": user.language,
+            "birth_date": user.birth_date,
             "date_joined": user.date_joined,
             "last_login": user.last_login,
             "is_superuser": user.is_superuser,

@@ -14,9 +14,17 @@ class ProfileForm(forms.ModelForm[User]):
 
     class Meta:
         model = User
-        fields = ["display_name", "language"]
-        labels = {"display_name": _("Nom affiché")}
-        help_texts = {"display_name": _("Le nom que voient les autres, par exemple sur vos contributions.")}
+        fields = ["display_name", "language", "birth_date"]
+        labels = {"display_name": _("Nom affiché"), "birth_date": _("Date de naissance (facultative)")}
+        help_texts = {
+            "display_name": _("Le nom que voient les autres, par exemple sur vos contributions."),
+            "birth_date": _(
+                "Certaines consultations et certains budgets participatifs sont ouverts à partir d'un âge "
+                "minimum. Elle n'est montrée à personne. Format : jj/mm/aaaa."
+            ),
+        }
+        # A native date picker on phones; the format is the one the <input type="date"> sends.
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d")}
 
 
 class CommuneSearchForm(forms.Form):

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clocher.territories.models import Territory
@@ -31,6 +34,18 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
 
+# Nobody alive was born before: an earlier date is a typing slip (0985 for 1985), not a person.
+EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
+
+
+def validate_birth_date(value: datetime.date) -> None:
+    """Refuses a birth date in the future or before 1900: a declared date must be a plausible one."""
+    if value > timezone.localdate():
+        raise ValidationError(_("La date de naissance ne peut pas être dans le futur."), code="future")
+    if value < EARLIEST_BIRTH_DATE:
+        raise ValidationError(_("Indiquez une date de naissance après le 1er janvier 1900."), code="too_old")
+
+
 class User(AbstractUser):
     """A person with an account: a resident, a staff member of a collectivity, or both.
 
@@ -49,6 +64,10 @@ class User(AbstractUser):
         Territory, blank=True, related_name="+", verbose_name=_("communes suivies"),
     )
     language = models.CharField(_("langue"), max_length=8, default="fr")
+    # Declared, not proven: processes with a minimum age read it (participation.eligibility).
+    birth_date = models.DateField(
+        _("date de naissance"), null=True, blank=True, validators=[validate_birth_date],
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

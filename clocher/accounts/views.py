@@ -57,6 +57,9 @@ def profile(request: PortalRequest) -> HttpResponse:
             services.update_profile(
                 user, display_name=form.cleaned_data["display_name"], language=form.cleaned_data["language"]
             )
+            # The form's model validation has refused a date in the future or before 1900.
+            user.birth_date = form.cleaned_data["birth_date"]
+            user.save(update_fields=["birth_date"])
             translation.activate(user.language)
             messages.success(request, _("Vos informations sont enregistrées."))
             return _set_language(redirect("accounts:profile"), user.language)
