@@ -1,0 +1,89 @@
+"""Reads that encode who staff may see for verifications: residents of the communes under them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from clocher.accounts.models import User
+from clocher.territories.models import Territory, TerritoryKind
+
+from .models import ResidenceCodeBatch, Verification
+
+SEARCH_LIMIT = 20
+
+
+def communes_within(territory: Territory) -> QuerySet[Territory]:
+    """The active communes of a staff territory (itself when it is a commune)."""
+    field = {
+        str(TerritoryKind.REGION): "region", str(TerritoryKind.DEPARTEMENT): "departement",
+        str(TerritoryKind.EPCI): "epci",
+    }.get(territory.kind)
+    scope = Q(pk=territory.pk) if field is None else Q(**{field: territory})
+    return Territory.objects.filter(scope, kind=TerritoryKind.COMMUNE, is_active=True).order_by("search_name", "name")
+
+
+def batches_of(territory: Territory) -> QuerySet[ResidenceCodeBatch]:
+    """The batches made for the communes of `territory`, newest first, with how many codes were used."""
+    return (
+        ResidenceCodeBatch.objects.filter(commune__in=communes_within(territory))
+        .select_related("commune", "created_by")
+        .annotate(used=Count("codes", filter=Q(codes__used_at__isnull=False)))
+    )
+
+
+def access_batch(territory: Territory, batch_id: int) -> ResidenceCodeBatch:
+    """A batch of a commune under `territory`, or 404 (another territory's batch too)."""
+    batch = batches_of(territory).filter(pk=batch_id).first()
+    if batch is None:
+        raise Http404(_("Lot introuvable."))
+    return batch
+
+
+def search_residents(territory: Territory, query: str) -> list[User]:
+    """People whose home commune is under `territory` and whose e-mail address or displayed name
+    is the one staff typed, case aside. Exact, not partial: the counter is not a
+    directory of the commune's residents."""
+    query = query.strip()
+    if not query:
+        return []
+    candidates = User.objects.filter(home_commune__in=communes_within(territory), is_active=True)
+    if "@" in query:
+        found = candidates.filter(Q(email__iexact=query) | Q(emailaddress__email__iexact=query))
+        return list(found.select_related("home_commune").distinct().order_by("email")[:SEARCH_LIMIT])
+    found = candidates.filter(display_name__iexact=" ".join(query.split()))
+    return list(found.select_related("home_commune").order_by("display_name", "email")[:SEARCH_LIMIT])
+
+
+def access_resident(territory: Territory, user_id: int) -> User:
+    """A person whose home commune is under `territory`, or 404 like one who does not exist."""
+    user = (
+        User.objects.filter(pk=user_id, home_commune__in=communes_within(territory), is_active=True)
+        .select_related("home_commune").first()
+    )
+    if user is None:
+        raise Http404(_("Personne introuvable."))
+    return user
+
+
+def verifications_of(user: Any) -> QuerySet[Verification]:
+    return Verification.objects.filter(user=user).select_related("commune").order_by("commune__name", "level")
+
+
+def personal_data(user: Any) -> dict[str, Any]:
+    """What participation keeps about a person, for "download my data": their residence
+    verifications (how and when, and who verified them at the counter)."""
+    return {
+        "residence_verifications": [
+            {
+                "commune": {"code": v.commune.code, "name": v.commune.name},
+                "level": v.level,
+                "verified_by": v.verified_by_label,
+                "created_at": v.created_at.isoformat(),
+            }
+            for v in verifications_of(user)
+        ],
+    }
