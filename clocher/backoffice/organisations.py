@@ -25,7 +25,7 @@ from clocher.organisations.models import Membership, Organisation, OrganisationS
 from clocher.organisations.templatetags.organisations import phone_display
 from clocher.territories.http import PortalRequest
 from clocher.territories.models import Territory
-from clocher.territories.selectors import roles_of
+from clocher.territories.selectors import communes_within, roles_of
 
 from .views import _access, _page, _report, staff_view
 
@@ -45,7 +45,7 @@ def _membership_of(organisation: Organisation, membership_id: int) -> Membership
 
 
 def _communes(territory: Territory) -> Any:
-    return selectors.communes_within(services.scope_of(territory))
+    return communes_within(services.scope_of(territory))
 
 
 def _can_moderate(request: PortalRequest, territory: Territory) -> bool:

@@ -36,6 +36,7 @@ from clocher.reports.models import Report, ReportCategory, ReportStatus
 from clocher.reports.selectors import HANDLER_ROLES, agent_queue, report_handlers
 from clocher.territories.http import PortalRequest
 from clocher.territories.models import Territory
+from clocher.territories.selectors import communes_within
 from clocher.territories.services import ActionRefused
 
 from .views import _access, _page, staff_view
@@ -96,10 +97,10 @@ def _options(rows: Any, selected: int | None) -> SafeString:
 
 
 def _filter_choices(territory: Territory, filters: QueueFilters) -> dict[str, Any]:
-    reports = Report.objects.filter(territory=territory)
-    categories = ReportCategory.objects.filter(pk__in=reports.values("category_id")).order_by("name").values_list("pk", "name")
-    # Names only: a département's queue lists hundreds of communes, whose boundaries weigh megabytes.
-    communes = Territory.objects.filter(pk__in=reports.values("commune_id")).order_by("name").values_list("pk", "name")
+    # Routing gives a collectivity only reports of its own categories, in its own communes: the
+    # lists come from the catalogue and the map, not from a scan of 100,000 reports.
+    categories = ReportCategory.objects.filter(territory=territory).order_by("name").values_list("pk", "name")
+    communes = communes_within(territory).values_list("pk", "name")
     statuses = [("open", _("Ouverts")), ("closed", _("Clos")), *ReportStatus.choices]
     return {
         "category_options": _options(categories, filters.category),

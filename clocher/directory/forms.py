@@ -11,11 +11,12 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clocher.territories import images
 from clocher.territories.models import Territory, TerritoryKind
+from clocher.territories.selectors import communes_within
 
 from .models import Access, Place
 from .photos import MAX_PHOTOS as MAX_PHOTOS
@@ -261,7 +262,7 @@ class StaffPlaceForm(PlaceForm):
         super().__init__(*args, **kwargs)
         if territory.kind != TerritoryKind.COMMUNE:
             self.fields["commune"] = forms.ModelChoiceField(
-                label=_("Commune"), required=False, queryset=communes_under(territory),
+                label=_("Commune"), required=False, queryset=communes_within(territory).only("pk", "name"),
                 empty_label=_("Trouvée d'après la position"),
                 help_text=_("Obligatoire si vous ne donnez ni latitude ni longitude."),
             )
@@ -277,13 +278,6 @@ class StaffPlaceForm(PlaceForm):
         if self.cleaned_data.get("commune") is not None:
             data["commune"] = self.cleaned_data["commune"]
         return data
-
-
-def communes_under(territory: Territory) -> QuerySet[Territory]:
-    """The communes an EPCI, a département or a région publishes for."""
-    return Territory.objects.filter(kind=TerritoryKind.COMMUNE).filter(
-        Q(epci=territory) | Q(departement=territory) | Q(region=territory)
-    ).only("pk", "name").order_by("name", "code")
 
 
 class ProposalForm(PlaceForm):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
-from clocher.territories.models import Portal, Territory, TerritoryKind
+from clocher.territories.models import Portal, Territory
 from clocher.territories.selectors import territories_of_portal
 
 from .models import MemberRole, Membership, Organisation, OrganisationStatus
@@ -129,15 +129,6 @@ def public_communes(portal: Portal) -> QuerySet[Territory]:
     return Territory.objects.filter(
         pk__in=public_organisations(portal).values("communes")
     ).order_by("name", "pk")
-
-
-def communes_within(territory: Territory) -> QuerySet[Territory]:
-    """The active communes of a territory (itself when it is a commune), for the communes field."""
-    field = {
-        str(TerritoryKind.REGION): "region", TerritoryKind.DEPARTEMENT: "departement", TerritoryKind.EPCI: "epci",
-    }.get(territory.kind)
-    scope = Q(pk=territory.pk) if field is None else Q(**{field: territory})
-    return Territory.objects.filter(scope, kind=TerritoryKind.COMMUNE, is_active=True).order_by("search_name", "name")
 
 
 def personal_data(user: Any) -> dict[str, Any]:

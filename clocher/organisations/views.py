@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from clocher.territories.http import PortalRequest
 from clocher.territories.models import TerritoryKind
-from clocher.territories.selectors import territories_of_portal
+from clocher.territories.selectors import communes_within, territories_of_portal
 
 from . import selectors, services
 from .forms import MemberForm, OrganisationForm, RequestForm, SearchForm
@@ -124,7 +124,7 @@ def _can_manage(organisation: Organisation, membership: Membership) -> bool:
 
 
 def _scope_communes(organisation: Organisation) -> Any:
-    return selectors.communes_within(services.scope_of(organisation.territory))
+    return communes_within(services.scope_of(organisation.territory))
 
 
 @login_required

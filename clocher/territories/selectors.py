@@ -143,6 +143,19 @@ def ancestors(territory: Territory) -> list[Territory]:
     return chain
 
 
+def communes_within(territory: Territory) -> QuerySet[Territory]:
+    """The active communes of a territory (itself when it is a commune), by name, without boundaries."""
+    field = {
+        str(TerritoryKind.REGION): "region", str(TerritoryKind.DEPARTEMENT): "departement",
+        str(TerritoryKind.EPCI): "epci",
+    }.get(territory.kind)
+    scope = Q(pk=territory.pk) if field is None else Q(**{field: territory})
+    return (
+        Territory.objects.filter(scope, kind=TerritoryKind.COMMUNE, is_active=True)
+        .defer("boundary").order_by("search_name", "name")
+    )
+
+
 def collectivity_of(territory: Territory) -> Collectivity | None:
     try:
         return territory.collectivity
