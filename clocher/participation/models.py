@@ -155,3 +155,6 @@ class Participation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.content_type_id}:{self.object_id}"
+
+
+from .polls import Ballot, BallotChoice, Poll, PollOption  # noqa: E402,F401  # polls live in polls.py
