@@ -23,6 +23,7 @@ from clocher.participation.forms import CodeBatchForm, InPersonForm, ResidentSea
 from clocher.participation.models import Verification
 from clocher.territories.http import PortalRequest
 from clocher.territories.models import Territory
+from clocher.territories.selectors import communes_within
 
 from .views import _access, _page, _report, staff_view
 
@@ -51,7 +52,7 @@ def _pdf(request: PortalRequest, issued: services.IssuedBatch) -> HttpResponse:
 def code_batches(request: PortalRequest, territory_id: int) -> HttpResponse:
     """The batches made so far, and the form that makes one and answers with its PDF."""
     territory = _access(request, territory_id, ROLES)
-    communes = selectors.communes_within(territory)
+    communes = communes_within(territory)
     form = CodeBatchForm(request.POST or None, communes=communes, initial={"commune": communes.first()})
     status = 200
     if request.method == "POST":
@@ -92,7 +93,7 @@ def counter(request: PortalRequest, territory_id: int) -> HttpResponse:
     territory = _access(request, territory_id, ROLES)
     search = ResidentSearchForm(request.GET or None)
     residents = selectors.search_residents(territory, search.cleaned_data["q"]) if search.is_valid() else []
-    communes = set(selectors.communes_within(territory).values_list("pk", flat=True))
+    communes = set(communes_within(territory).values_list("pk", flat=True))
     rows = [
         (person, [v for v in selectors.verifications_of(person) if v.commune_id in communes])
         for person in residents
@@ -130,7 +131,7 @@ def counter_verify(request: PortalRequest, territory_id: int, user_id: int) -> H
 def counter_remove(request: PortalRequest, territory_id: int, verification_id: int) -> HttpResponse:
     territory = _access(request, territory_id, ROLES)
     verification = (
-        Verification.objects.filter(pk=verification_id, commune__in=selectors.communes_within(territory))
+        Verification.objects.filter(pk=verification_id, commune__in=communes_within(territory))
         .select_related("user", "commune").first()
     )
     if verification is None:

@@ -9,21 +9,12 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from clocher.accounts.models import User
-from clocher.territories.models import Territory, TerritoryKind
+from clocher.territories.models import Territory
+from clocher.territories.selectors import communes_within
 
 from .models import ResidenceCodeBatch, Verification
 
 SEARCH_LIMIT = 20
-
-
-def communes_within(territory: Territory) -> QuerySet[Territory]:
-    """The active communes of a staff territory (itself when it is a commune)."""
-    field = {
-        str(TerritoryKind.REGION): "region", str(TerritoryKind.DEPARTEMENT): "departement",
-        str(TerritoryKind.EPCI): "epci",
-    }.get(territory.kind)
-    scope = Q(pk=territory.pk) if field is None else Q(**{field: territory})
-    return Territory.objects.filter(scope, kind=TerritoryKind.COMMUNE, is_active=True).order_by("search_name", "name")
 
 
 def batches_of(territory: Territory) -> QuerySet[ResidenceCodeBatch]:

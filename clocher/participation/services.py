@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clocher.territories.models import Role, Territory
-from clocher.territories.selectors import roles_of
+from clocher.territories.selectors import communes_within, roles_of
 from clocher.territories.services import ActionRefused, record_audit
 
 from . import codes
@@ -31,7 +31,6 @@ from .models import (
     ResidenceCodeBatch,
     Verification,
 )
-from .selectors import communes_within
 
 # Those who speak for the collectivity: its admins and editors. Agents, moderators and controllers
 # have narrower jobs (reports, contributions, the card) and do not vouch for where people live.
