@@ -8,3 +8,6 @@ class ParticipationConfig(AppConfig):
     name = "clocher.participation"
     label = "participation"
     verbose_name = _("Participation")
+
+    def ready(self) -> None:
+        from . import module  # noqa: F401  # registers the module

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from clocher.directory.models import ContactTheme, Place, PlacePhoto, PlaceProposal, UsefulContact
+from clocher.participation.models import ResidenceCodeBatch, Verification
 from clocher.territories.models import (
     AuditEntry,
     Collectivity,
@@ -109,6 +110,10 @@ STAFF_URLS = [
     StaffUrl("contact_edit", more_kwargs=_a_contact, data=CONTACT_DATA),
     StaffUrl("contact_delete", more_kwargs=_a_contact),
     StaffUrl("proposal", more_kwargs=_a_proposal, data={"decision": "accept", "message": "Piraté"}),
+    # Participation: a batch of residence codes would come back as a PDF; the counter's search. Its
+    # POST-only actions (revoke a batch, verify, remove) are checked in participation's own tests.
+    StaffUrl("participation_codes", data={"count": "3", "valid_days": "30"}),
+    StaffUrl("participation_counter"),
 ]
 
 
@@ -123,6 +128,8 @@ def _state() -> list[Any]:
         sorted(PlacePhoto.objects.values_list("pk", "place_id")),
         sorted(PlaceProposal.objects.values_list("pk", "status", "message")),
         sorted(UsefulContact.objects.values_list("pk", "name", "phone")),
+        sorted(ResidenceCodeBatch.objects.values_list("pk", "commune_id", "size")),
+        sorted(Verification.objects.values_list("user_id", "commune_id", "level")),
     ]
 
 

@@ -1,0 +1,20 @@
+"""Participation's entry in the module registry: staff pages, and what it keeps about a person."""
+
+from django.utils.translation import gettext_lazy as _
+
+from clocher.core.modules import Module, registry
+
+from . import selectors
+
+registry.register(
+    Module(
+        name="participation",
+        label=_("Participation"),
+        icon="check-square",
+        description=_("Sondages, consultations et budgets participatifs, réservés aux habitants vérifiés."),
+        staff_url_name="backoffice:participation_codes",
+        url_namespaces=("participation",),
+        order=40,
+        personal_data=selectors.personal_data,
+    )
+)
