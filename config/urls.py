@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("clocher.organisations.urls")),
     path("", include("clocher.reports.urls")),
     path("", include("clocher.participation.urls")),
+    path("", include("clocher.participation.poll_urls")),
     path("open311/v2/", include("clocher.reports.open311_urls")),
     path("langue/", switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),
