@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clocher.territories.models import AuditEntry, Portal, Role, StaffRole, Territory
@@ -13,16 +16,21 @@ from clocher.territories.services import check_choosable_commune, choose_home_co
 from .models import User
 
 
-def update_profile(user: User, *, display_name: str, language: str) -> User:
-    """Change the name shown to others and the language of the interface.
+def update_profile(
+    user: User, *, display_name: str, language: str, birth_date: datetime.date | None = None
+) -> User:
+    """Change the name shown to others, the language of the interface and the declared birth date.
 
-    Refuses a language the site does not offer.
+    Refuses a language the site does not offer, and a birth date in the future or before 1900.
     """
     if language not in dict(settings.LANGUAGES):
         raise ValidationError(_("Cette langue n'est pas proposée."), code="language")
+    if birth_date is not None and not (datetime.date(1900, 1, 1) <= birth_date <= timezone.localdate()):
+        raise ValidationError(_("Indiquez une date de naissance entre 1900 et aujourd'hui."), code="birth_date")
     user.display_name = display_name.strip()
     user.language = language
-    user.save(update_fields=["display_name", "language"])
+    user.birth_date = birth_date
+    user.save(update_fields=["display_name", "language", "birth_date"])
     return user
 
 

@@ -54,12 +54,11 @@ def profile(request: PortalRequest) -> HttpResponse:
     if request.method == "POST":
         form = ProfileForm(request.POST, instance=User.objects.get(pk=user.pk))
         if form.is_valid():
+            # The form's model validation has already refused a date in the future or before 1900.
             services.update_profile(
-                user, display_name=form.cleaned_data["display_name"], language=form.cleaned_data["language"]
+                user, display_name=form.cleaned_data["display_name"], language=form.cleaned_data["language"],
+                birth_date=form.cleaned_data["birth_date"],
             )
-            # The form's model validation has refused a date in the future or before 1900.
-            user.birth_date = form.cleaned_data["birth_date"]
-            user.save(update_fields=["birth_date"])
             translation.activate(user.language)
             messages.success(request, _("Vos informations sont enregistrées."))
             return _set_language(redirect("accounts:profile"), user.language)
