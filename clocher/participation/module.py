@@ -12,8 +12,9 @@ registry.register(
         label=_("Participation"),
         icon="check-square",
         description=_("Sondages, consultations et budgets participatifs, réservés aux habitants vérifiés."),
+        resident_url_name="polls:list",
         staff_url_name="backoffice:participation_codes",
-        url_namespaces=("participation",),
+        url_namespaces=("participation", "polls"),
         order=40,
         personal_data=selectors.personal_data,
     )
