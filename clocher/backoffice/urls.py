@@ -1,6 +1,17 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import contacts, events, news, organisations, participation, places, reports, sources, views
+from . import (
+    contacts,
+    events,
+    news,
+    organisations,
+    participation,
+    places,
+    polls,
+    reports,
+    sources,
+    views,
+)
 
 app_name = "backoffice"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -44,5 +55,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
 # Each staff area keeps its own routes in its module.
 urlpatterns += (
     events.urlpatterns + news.urlpatterns + organisations.urlpatterns + sources.urlpatterns + reports.urlpatterns
-    + participation.urlpatterns
+    + participation.urlpatterns + polls.urlpatterns
 )
