@@ -16,7 +16,8 @@ from django.test import Client
 from django.urls import reverse
 
 from clocher.directory.models import ContactTheme, Place, PlacePhoto, PlaceProposal, UsefulContact
-from clocher.participation.models import ResidenceCodeBatch, Verification
+from clocher.participation.models import Eligibility, ResidenceCodeBatch, Verification
+from clocher.participation.polls import Poll
 from clocher.territories.models import (
     AuditEntry,
     Collectivity,
@@ -66,6 +67,12 @@ def _a_proposal(territory: Territory) -> dict[str, int]:
     return {"proposal_id": proposal.pk}
 
 
+def _a_poll(territory: Territory) -> dict[str, int]:
+    poll = Poll.objects.filter(territory=territory).order_by("pk").first()
+    assert poll is not None
+    return {"poll_id": poll.pk}
+
+
 def _a_contact(territory: Territory) -> dict[str, int]:
     contact = UsefulContact.objects.filter(territory=territory).order_by("pk").first()
     assert contact is not None
@@ -74,6 +81,10 @@ def _a_contact(territory: Territory) -> dict[str, int]:
 
 CONTACT_DATA = {"theme": ContactTheme.SOCIAL, "name": "Piraté", "phone": "3919", "position": "0"}
 PLACE_DATA = {"name": "Piraté", "categories": "shop", "publish": "1"}
+POLL_DATA = {
+    "title": "Piraté", "options": "Oui\nNon", "kind": "single", "opens_at": "2020-01-01T10:00",
+    "closes_at": "2099-01-01T10:00", "results_visibility": "always", "level": "email",
+}
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,12 @@ STAFF_URLS = [
     # POST-only actions (revoke a batch, verify, remove) are checked in participation's own tests.
     StaffUrl("participation_codes", data={"count": "3", "valid_days": "30"}),
     StaffUrl("participation_counter"),
+    # Polls; publishing and closing, POST only, are checked in participation's own tests.
+    StaffUrl("polls"),
+    StaffUrl("poll_create", data=POLL_DATA),
+    StaffUrl("poll_edit", more_kwargs=_a_poll, data=POLL_DATA),
+    StaffUrl("poll_results", more_kwargs=_a_poll),
+    StaffUrl("poll_results_csv", more_kwargs=_a_poll),
 ]
 
 
@@ -130,6 +147,7 @@ def _state() -> list[Any]:
         sorted(UsefulContact.objects.values_list("pk", "name", "phone")),
         sorted(ResidenceCodeBatch.objects.values_list("pk", "commune_id", "size")),
         sorted(Verification.objects.values_list("user_id", "commune_id", "level")),
+        sorted(Poll.objects.values_list("pk", "title", "status", "closes_at")),
     ]
 
 
@@ -148,6 +166,10 @@ def targets(marc, charlie, joined_marciac, alencon, orne_portal, agenda_module) 
         )
         UsefulContact.objects.create(
             territory=territory, theme=ContactTheme.EAU, name=f"Eau de {territory.name}", phone="+33562090000"
+        )
+        Poll.objects.create(
+            territory=territory, title=f"Sondage de {territory.name}", eligibility=Eligibility.objects.create(),
+            opens_at=territory.updated_at, closes_at=territory.updated_at + INVITATION_VALIDITY,
         )
     return [(joined_marciac, GERS_HOST), (alencon, GERS_HOST), (alencon, ORNE_HOST)]
 
