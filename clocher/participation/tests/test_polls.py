@@ -312,3 +312,24 @@ def test_a_communes_list_holds_its_own_its_parents_and_unrestricted_polls(
     found = set(poll_selectors.polls_for_commune(gers_portal, auch))
     assert found == {mine, departement, epci, everyone}
     assert marciac_only not in found
+
+
+def test_the_home_feed_lists_open_polls_of_the_residents_territories(
+    bob: User, dora: User, auch: Territory, marciac: Territory, gers: Territory, grand_auch: Territory,
+    django_assert_num_queries: Any,
+) -> None:
+    from clocher.participation.poll_feed import poll_feed
+    from clocher.territories.selectors import ancestors
+
+    mine = open_poll(bob, auch, title="Auch", territories=[auch])
+    everyone = open_poll(dora, gers, title="Tous")
+    open_poll(dora, gers, title="Marciac", territories=[marciac])
+    open_poll(bob, auch, title="Clos", closes_at=NOW - datetime.timedelta(hours=1))
+    with time_machine.travel(NOW, tick=False):
+        chain = ancestors(auch)
+        with django_assert_num_queries(1):
+            items = poll_feed(chain, 10, None)
+        assert {item.title for item in items} == {mine.title, everyone.title}
+        assert {item.url for item in items} == {f"/sondages/{mine.pk}/", f"/sondages/{everyone.pk}/"}
+        assert {item.kind for item in items} == {"Sondage"}
+        assert poll_feed(chain, 10, NOW - datetime.timedelta(days=5)) == []
