@@ -36,6 +36,7 @@ ties, as with pabutools' rationals.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -316,17 +317,24 @@ class _EqualShares:
             if key:
                 merged[key] = merged.get(key, 0) + 1
         self.weights = list(merged.values())
-        # Per candidate: its supporting units as (unit, weight, utility, sort multiplier), the
-        # multiplier turning money / utility into an integer key; and their total utility.
-        self.backers: list[list[tuple[int, int, int, int]]] = [[] for _project in self.candidates]
+        # Per candidate, in parallel lists: its supporting units, their weights, their utilities,
+        # and the multipliers that turn money / utility into an integer sort key.
+        count = len(self.candidates)
+        self.units: list[list[int]] = [[] for _project in range(count)]
+        self.utilities: list[list[int]] = [[] for _project in range(count)]
         for unit, key in enumerate(merged):
             for project, value in key:
-                self.backers[project].append((unit, self.weights[unit], value, 0))
-        for project, backers in enumerate(self.backers):
-            common = reduce(math.lcm, {value for _unit, _weight, value, _key in backers}, 1)
-            self.backers[project] = [(unit, weight, value, common // value) for unit, weight, value, _key in backers]
-        self.total_utility = [sum(weight * value for _u, weight, value, _k in backers) for backers in self.backers]
-        units_of = [{unit for unit, *_rest in backers} for backers in self.backers]
+                self.units[project].append(unit)
+                self.utilities[project].append(value)
+        self.unit_weights = [[self.weights[unit] for unit in units] for units in self.units]
+        self.multipliers = [
+            [reduce(math.lcm, set(utilities), 1) // value for value in utilities] for utilities in self.utilities
+        ]
+        self.total_utility = [
+            sum(map(operator.mul, weights, utilities))
+            for weights, utilities in zip(self.unit_weights, self.utilities, strict=True)
+        ]
+        units_of = [set(units) for units in self.units]
         self.neighbours = [
             [other for other in range(len(self.candidates)) if units_of[other] & units_of[project]]
             for project in range(len(self.candidates))
@@ -394,7 +402,7 @@ class _EqualShares:
             left = 0
             if final is not None:
                 p = self.candidates.index(project)
-                left = sum(weight * final.value[unit] for unit, weight, _v, _k in self.backers[p])
+                left = sum(map(operator.mul, self.unit_weights[p], map(final.value.__getitem__, self.units[p])))
             outcomes[project] = ProjectOutcome(
                 project, costs[project], self.votes[project], self.supporters[project], False,
                 Reason.SUPPORTERS_COULD_NOT_PAY, supporters_money=left * money,
@@ -444,10 +452,14 @@ class _EqualShares:
         exact; it keeps its sign for the number of raises before h + raises * dh crosses zero.
         """
         names = self.candidates
-        backers, neighbours, total_utility = self.backers, self.neighbours, self.total_utility
+        units_of, weights_of, utilities_of = self.units, self.unit_weights, self.utilities
+        multipliers_of, neighbours, total_utility = self.multipliers, self.neighbours, self.total_utility
         value, slope, cost = state.value, state.slope, state.cost
         bounds, remaining = state.bounds, state.remaining
-        fresh: dict[int, tuple[list[tuple[int, int, int, int]], int]] = {}
+        mul = operator.mul
+        # Evaluated projects whose supporters have not paid since: their supporters' positions
+        # in their lists, poorest first, and how many of them could not pay a full share.
+        fresh: dict[int, tuple[list[int], int]] = {}
         payments: dict[str, tuple[int, int, int]] = {}
         winners = list(winners)
         states = list(states)
@@ -467,21 +479,21 @@ class _EqualShares:
             Supporters poorest first (money / utility); each who cannot pay the price that the
             others would then share gives all they have.
             """
-            supporters = backers[p]
+            units, weights, utilities = units_of[p], weights_of[p], utilities_of[p]
             target = cost[p]
-            money = 0
-            for unit, weight, _utility, _key in supporters:
-                money += weight * value[unit]
+            money = sum(map(mul, weights, map(value.__getitem__, units)))
             if money < target:
-                hold(target - money, -sum(weight * slope[unit] for unit, weight, _u, _k in supporters), True)
+                hold(target - money, -sum(map(mul, weights, map(slope.__getitem__, units))), True)
                 remaining.discard(p)
                 return False
-            order = sorted(supporters, key=lambda backer: value[backer[0]] * backer[3])
+            keys = list(map(mul, map(value.__getitem__, units), multipliers_of[p]))
+            order = sorted(range(len(units)), key=keys.__getitem__)
             paid = 0
             dpaid = 0
             rest = total_utility[p]
             poor = 0
-            for unit, weight, utility, _key in order:
+            for i in order:
+                unit, weight, utility = units[i], weights[i], utilities[i]
                 if (target - paid) * utility <= value[unit] * rest:
                     break
                 paid += weight * value[unit]
@@ -511,6 +523,7 @@ class _EqualShares:
                 break
             N, dN, U = bounds[best]
             order, poor_count = fresh[best]
+            units, weights, utilities = units_of[best], weights_of[best], utilities_of[best]
             # The comparisons that chose it: every other project's bound is above its price...
             for p in remaining:
                 if p != best:
@@ -518,7 +531,8 @@ class _EqualShares:
                     hold(Np * U - N * Up, dNp * U - dN * Up, names[p] < names[best])
             # ... its poorest supporters could not pay a full share and gave all they had, the
             # others could.
-            for position, (unit, _weight, utility, _key) in enumerate(order):
+            for position, i in enumerate(order):
+                unit, utility = units[i], utilities[i]
                 h = value[unit] * U - N * utility
                 dh = slope[unit] * U - dN * utility
                 if position < poor_count:
@@ -527,20 +541,21 @@ class _EqualShares:
                     hold(h, dh, False)
             turns.append(turn)
 
-            rich_gcd = reduce(math.gcd, (backer[2] for backer in order[poor_count:]), 0)
+            rich_gcd = reduce(math.gcd, (utilities[i] for i in order[poor_count:]), 0)
             factor = U // math.gcd(U, N * rich_gcd, dN * rich_gcd)
             if factor != 1:
                 state.scale *= factor
-                value[:] = [amount * factor for amount in value]
-                slope[:] = [amount * factor for amount in slope]
-                cost[:] = [amount * factor for amount in cost]
+                value[:] = map(factor.__mul__, value)
+                slope[:] = map(factor.__mul__, slope)
+                cost[:] = map(factor.__mul__, cost)
                 for p in remaining:
                     Np, dNp, Up = bounds[p]
                     bounds[p] = (Np * factor, dNp * factor, Up)
             NF, dNF = N * factor, dN * factor
             payers = 0
             largest = 0
-            for position, (unit, weight, utility, _key) in enumerate(order):
+            for position, i in enumerate(order):
+                unit, weight, utility = units[i], weights[i], utilities[i]
                 if position < poor_count:
                     pay = value[unit]
                     value[unit] = 0
