@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from clocher.core.modules import Module, registry
 
 from . import selectors
+from .poll_feed import poll_feed
 
 registry.register(
     Module(
@@ -13,7 +14,8 @@ registry.register(
         icon="check-square",
         description=_("Sondages, consultations et budgets participatifs, réservés aux habitants vérifiés."),
         resident_url_name="polls:list",
-        staff_url_name="backoffice:participation_codes",
+        staff_url_name="backoffice:polls",
+        feed=poll_feed,
         url_namespaces=("participation", "polls"),
         order=40,
         personal_data=selectors.personal_data,

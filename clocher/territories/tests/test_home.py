@@ -132,8 +132,8 @@ def test_the_home_page_keeps_its_queries_few(gers_client, resident, marciac, new
     resident.followed_communes.add(marciac)
     gers_client.force_login(resident)
     gers_client.get("/")
-    # The visitor's nine below, plus the session, the user and the followed communes.
-    with django_assert_max_num_queries(12):
+    # The visitor's ten below, plus the session, the user and the followed communes.
+    with django_assert_max_num_queries(13):
         response = gers_client.get("/")
     assert response.status_code == 200
 
@@ -141,9 +141,9 @@ def test_the_home_page_keeps_its_queries_few(gers_client, resident, marciac, new
 def test_the_home_page_of_a_visitor_takes_very_few_queries(gers_client, auch, django_assert_max_num_queries):
     gers_client.cookies["commune"] = auch.code
     # The portal, the commune, its module settings, then each module's few queries: the
-    # directory's "near you" (two), the news, the agenda's items (two), the alerts' banner.
-    # Bounded, whatever the number of items (tests/integration/test_home_feed_queries.py).
-    with django_assert_max_num_queries(9):
+    # directory's "near you" (two), the news, the agenda's items (two), the open polls, the alerts'
+    # banner. Bounded, whatever the number of items (tests/integration/test_home_feed_queries.py).
+    with django_assert_max_num_queries(10):
         gers_client.get("/")
 
 
