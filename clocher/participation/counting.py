@@ -220,9 +220,9 @@ class _State:
 
     Money is integer in units of 1 / (M * voters * scale); `scale` grows as winners are paid
     for, by the smallest factor that keeps every payment an integer. `bounds[p]` is (N, dN, U):
-    N / U bounds p's price per unit of utility from below, and is p's exact price when
-    `fresh[p]` (then `orders[p]` lists its supporters poorest first, `poor[p]` of them unable
-    to pay a full share).
+    N / U, in that money per unit of utility, bounds p's price from below (dN is N's slope per
+    raise); it is p's exact price while p is fresh in the run (evaluated, and none of its
+    supporters has paid since).
     """
 
     raises: int
@@ -259,7 +259,8 @@ class _Run:
 
     @property
     def steady(self) -> int | None:
-        """Raises after this one through which the outcome provably stays the same."""
+        """The first number of further raises at which the outcome may differ: the raises in
+        between provably give the same winners. None if no comparison can ever change."""
         known = [turn for turn in self.turns if turn is not None]
         return min(known) if known else None
 
@@ -430,7 +431,9 @@ class _EqualShares:
         """`run`'s MES after `raises` more raises, recomputing only from the first round that can
         differ: the rounds before it made the same choices, so their state moves along its slopes.
         """
-        first = next(r for r, turn in enumerate(run.turns) if turn == raises)
+        first = next((r for r, turn in enumerate(run.turns) if turn == raises), None)
+        if first is None:  # not a turn of `run`: nothing to reuse
+            return self.run(run.raises + raises)
         start = run.states[first]  # kept from the run that computed that round, maybe an earlier one
         later = run.raises + raises - start.raises
         state = _State(
