@@ -402,7 +402,7 @@ class _EqualShares:
                 continue
             left = 0
             if final is not None:
-                p = self.candidates.index(project)
+                p = self.position[project]
                 left = sum(map(operator.mul, self.unit_weights[p], map(final.value.__getitem__, self.units[p])))
             outcomes[project] = ProjectOutcome(
                 project, costs[project], self.votes[project], self.supporters[project], False,
