@@ -3,8 +3,8 @@
 A file has three `;`-separated sections, each opened by its name on a line of its own and a
 header row: META (`key;value`), PROJECTS (`project_id;cost;...`) and VOTES (`voter_id;vote;...`,
 plus `points` for cumulative and scoring ballots). Fields may be quoted as in CSV. This module
-knows the format and nothing of Django models or of counting: `counting.py` counts the ballots,
-the participation app's services will store them.
+knows the format and no Django model: it hands `counting.py` an Election to count, and the
+participation app's services will store what it reads.
 
 A malformed file is refused with a PabulibError whose message says, in French, which line and
 which field is wrong; it is what an operator sees from `clocher pb tally` or an import form.
@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 
 from clocher.participation.counting import Election, VoteType
 
-# A file larger than this is not a participatory budget: the biggest Pabulib instances (Warsaw,
-# a few hundred thousand voters) weigh about 30 MB.
+# A file is read whole into memory: past this size it is refused rather than read. Real budgets,
+# even a large city's with hundreds of thousands of ballots, stay well under it.
 MAX_BYTES = 200 * 1024 * 1024
 
 
@@ -110,7 +110,8 @@ class Instance:
 # Reading ------------------------------------------------------------------------------------
 
 SECTIONS = ("meta", "projects", "votes")
-_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+# Plain decimals only: an exponent ("1e999999999") would let a short file ask for a huge integer.
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
 
 
 def parse_number(text: str, where: Callable[[], str]) -> Fraction:

@@ -133,6 +133,7 @@ BROKEN = [
     (APPROVAL.replace("10;3000", "1;3000"), "Ligne 16 : le projet « 1 » apparaît deux fois"),
     (APPROVAL.replace("10;3000", "10;-3000"), "Ligne 16 : le coût du projet « 10 » est négatif"),
     (APPROVAL.replace("10;3000", "10;3 000"), "Ligne 16, coût du projet « 10 » doit être un nombre"),
+    (APPROVAL.replace("10;3000", "10;1e999999999"), "Ligne 16, coût du projet « 10 » doit être un nombre"),
     (APPROVAL.replace("10;3000", "10;None"), "Ligne 16 : le projet « 10 » n'a pas de coût"),
     (APPROVAL.replace("a;1,2", "a;1,7"), "Ligne 19 : le bulletin de « a » nomme le projet « 7 », absent de PROJECTS"),
     (APPROVAL.replace("a;1,2", "a;1,1"), "Ligne 19 : le bulletin de « a » nomme deux fois le même projet"),
