@@ -272,6 +272,13 @@ class Bench:
         with self.measuring(("reports", "-", "-")):
             reports.run(self)
 
+    # g. Participatory budgets: every shared .pb file counted by each rule, pabutools beside ---
+
+    def pb_tally(self) -> None:
+        from bench import pb_tally
+
+        pb_tally.run(self)
+
     # Report --------------------------------------------------------------------------------
 
     def report(self, database: str) -> int:
@@ -393,7 +400,7 @@ def main() -> int:
     steps: dict[str, Callable[[], None]] = {
         "territories": bench.territories_import, "lookups": bench.point_lookups,
         "rps": bench.requests_per_second, "directory": bench.directory_places, "agenda": bench.agenda_events,
-        "reports": bench.reports,
+        "reports": bench.reports, "pb": bench.pb_tally,
     }
     chosen = sys.argv[1:] or os.environ.get("BENCH_STEPS", "").replace(",", " ").split() or list(steps)
     unknown = [name for name in chosen if name not in steps]
