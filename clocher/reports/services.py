@@ -148,6 +148,14 @@ def _same_submission(existing: Report, category: ReportCategory) -> Report:
     return existing
 
 
+def earlier_submission(idempotency_key: str, category: ReportCategory) -> Report | None:
+    """The report an earlier copy of this submission made, if any: for a caller whose own
+    transaction lost the race on the key (ReportRefused if the key served another category)."""
+    idempotency_key = (idempotency_key or "").strip()
+    existing = _existing(idempotency_key) if idempotency_key else None
+    return _same_submission(existing, category) if existing is not None else None
+
+
 # Residents
 
 def submit_report(

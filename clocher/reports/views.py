@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -243,6 +243,17 @@ def _submit(request: PortalRequest, form: ReportForm) -> Any:
         field = exc.field if exc.field in form.fields else None
         form.add_error(field, str(exc))
         return None
+    except IntegrityError:
+        # Two copies of one kept report raced (the page and the service worker sending at once).
+        # Inside the transaction above, SQLite could not see the copy that won; now it can.
+        try:
+            earlier = services.earlier_submission(data["idempotency_key"], form.chosen_category())
+        except ReportRefused as exc:
+            form.add_error(None, str(exc))
+            return None
+        if earlier is None:
+            raise
+        return earlier
     if created:
         for key in keys:
             services.count_report(key)

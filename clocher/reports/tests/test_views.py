@@ -85,6 +85,20 @@ def test_the_same_idempotency_key_twice_makes_one_report(gers_client, auch, ligh
     assert Report.objects.count() == 1
 
 
+def test_a_copy_that_loses_the_race_on_its_key_is_sent_to_the_first_report(gers_client, auch, lighting, monkeypatch):
+    # The page and the service worker send one kept report at once: the loser's look-up ran before
+    # the winner committed (SQLite's snapshot), so its insert meets the unique key.
+    from clocher.reports import services
+
+    first = _post(gers_client, lighting, inside(auch.code), key="race")
+    real = services._existing
+    calls = iter([None, None])  # before the insert, and after it inside the same transaction
+    monkeypatch.setattr(services, "_existing", lambda key: next(calls, real(key)) if key == "race" else real(key))
+    second = _post(gers_client, lighting, inside(auch.code), key="race")
+    assert second.status_code == 302 and second["Location"] == first["Location"]
+    assert Report.objects.count() == 1
+
+
 def test_a_filled_honeypot_saves_nothing(gers_client, auch, lighting):
     response = _post(gers_client, lighting, inside(auch.code), website="http://spam.example")
     assert response.status_code == 200
