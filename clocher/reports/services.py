@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -220,9 +220,16 @@ def submit_report(
                 report=report, kind=EventKind.CREATED, status=ReportStatus.NEW,
                 actor=reporter if is_person else None,
             )
-    except IntegrityError:
+    except IntegrityError as conflict:
         # Another request with the same key committed between our look-up and our insert.
-        existing = _existing(idempotency_key) if idempotency_key else None
+        if not idempotency_key:
+            raise
+        try:
+            existing = _existing(idempotency_key)
+        except DatabaseError:
+            # The caller's own transaction is spoilt (SQLite): it looks again once it is over
+            # (earlier_submission), as the web form does.
+            raise conflict from None
         if existing is None:
             raise
         return _same_submission(existing, category), False

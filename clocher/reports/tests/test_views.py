@@ -7,6 +7,7 @@ import io
 import re
 from typing import Any
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -85,15 +86,30 @@ def test_the_same_idempotency_key_twice_makes_one_report(gers_client, auch, ligh
     assert Report.objects.count() == 1
 
 
-def test_a_copy_that_loses_the_race_on_its_key_is_sent_to_the_first_report(gers_client, auch, lighting, monkeypatch):
+@pytest.mark.parametrize("after_insert", ["unseen", "spoilt"])
+def test_a_copy_that_loses_the_race_on_its_key_is_sent_to_the_first_report(
+    gers_client, auch, lighting, monkeypatch, after_insert
+):
     # The page and the service worker send one kept report at once: the loser's look-up ran before
-    # the winner committed (SQLite's snapshot), so its insert meets the unique key.
+    # the winner committed, so its insert meets the unique key; inside the view's transaction,
+    # SQLite then either cannot see the winner's row or refuses any query.
+    from django.db import transaction
+
     from clocher.reports import services
 
     first = _post(gers_client, lighting, inside(auch.code), key="race")
     real = services._existing
-    calls = iter([None, None])  # before the insert, and after it inside the same transaction
-    monkeypatch.setattr(services, "_existing", lambda key: next(calls, real(key)) if key == "race" else real(key))
+    answers: list[Any] = [None, None if after_insert == "unseen" else transaction.TransactionManagementError()]
+
+    def existing(key: str) -> Any:
+        if key == "race" and answers:
+            answer = answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        return real(key)
+
+    monkeypatch.setattr(services, "_existing", existing)
     second = _post(gers_client, lighting, inside(auch.code), key="race")
     assert second.status_code == 302 and second["Location"] == first["Location"]
     assert Report.objects.count() == 1
