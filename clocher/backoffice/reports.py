@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clocher.accounts.models import User
+from clocher.core.text import spreadsheet_cell
 from clocher.reports import media as report_media
 from clocher.reports import services
 from clocher.reports.figures import category_figures
@@ -45,8 +46,6 @@ QUEUE_PAGE_SIZE = 30
 EXPORT_LIMIT = 5000
 MAP_LIMIT = 500
 ROLES = tuple(HANDLER_ROLES)
-# A spreadsheet runs a cell starting with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # Filters
@@ -166,10 +165,6 @@ def _bulk_change(request: PortalRequest, territory: Territory) -> None:
         messages.success(request, _("%(count)s signalement(s) modifié(s).") % {"count": changed})
 
 
-def _safe_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
 
 @staff_view
 def report_export(request: PortalRequest, territory_id: int) -> HttpResponse:
@@ -185,7 +180,7 @@ def report_export(request: PortalRequest, territory_id: int) -> HttpResponse:
                      _("Téléphone"), _("Soutiens")])
     for report in _queue(territory, filters)[:EXPORT_LIMIT]:
         assignee = report.assignee
-        writer.writerow([_safe_cell(v) for v in (
+        writer.writerow([spreadsheet_cell(v) for v in (
             report.pk, timezone.localtime(report.created_at).strftime("%Y-%m-%d %H:%M"), report.category.name,
             report.commune.name, report.address, report.lat, report.lon, ReportStatus(report.status).label,
             (assignee.display_name or assignee.email) if assignee else "", report.description,

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clocher.core.text import spreadsheet_cell
 from clocher.territories.models import Portal, Territory, TerritoryKind
 from clocher.territories.selectors import (
     ancestors,
@@ -27,9 +28,6 @@ from clocher.territories.selectors import (
 
 from .models import Participation
 from .polls import Ballot, BallotChoice, Poll, PollStatus, ResultsVisibility
-
-# Cells a spreadsheet would run as a formula (CSV injection): an option written "=HYPERLINK(...)".
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def published_polls() -> QuerySet[Poll]:
@@ -166,10 +164,6 @@ def results(poll: Poll) -> PollResults:
     )
 
 
-def _cell(value: object) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
 
 def results_csv(poll: Poll, found: PollResults) -> str:
     """The results as CSV for a spreadsheet: a BOM so it reads UTF-8, semicolons as French
@@ -179,6 +173,6 @@ def results_csv(poll: Poll, found: PollResults) -> str:
     writer = csv.writer(out, delimiter=";")
     writer.writerow([_("Réponse"), _("Voix"), _("Pourcentage des bulletins")])
     for option in found.options:
-        writer.writerow([_cell(option.label), option.votes, f"{option.percent:.1f}".replace(".", ",")])
+        writer.writerow([spreadsheet_cell(option.label), option.votes, f"{option.percent:.1f}".replace(".", ",")])
     writer.writerow([_("Bulletins"), found.ballots, ""])
     return out.getvalue()
