@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -243,9 +243,10 @@ def _submit(request: PortalRequest, form: ReportForm) -> Any:
         field = exc.field if exc.field in form.fields else None
         form.add_error(field, str(exc))
         return None
-    except IntegrityError:
+    except DatabaseError:
         # Two copies of one kept report raced (the page and the service worker sending at once).
-        # Inside the transaction above, SQLite could not see the copy that won; now it can.
+        # Inside the transaction above, SQLite could not see the copy that won, or gave up the
+        # whole transaction under the other's write lock ("no such savepoint"); now it can look.
         try:
             earlier = services.earlier_submission(data["idempotency_key"], form.chosen_category())
         except ReportRefused as exc:

@@ -115,6 +115,24 @@ def test_a_copy_that_loses_the_race_on_its_key_is_sent_to_the_first_report(
     assert Report.objects.count() == 1
 
 
+def test_a_copy_whose_transaction_sqlite_gave_up_is_sent_to_the_first_report(gers_client, auch, lighting, monkeypatch):
+    # Under the winner's write lock, SQLite may roll the loser's whole transaction back: its
+    # savepoint is gone ("no such savepoint") by the time the insert would be kept.
+    from django.db import OperationalError
+
+    from clocher.reports import services
+
+    first = _post(gers_client, lighting, inside(auch.code), key="race")
+
+    def given_up(**_kwargs: Any) -> Any:
+        raise OperationalError("no such savepoint: s1_x1")
+
+    monkeypatch.setattr(services, "submit_report", given_up)
+    second = _post(gers_client, lighting, inside(auch.code), key="race")
+    assert second.status_code == 302 and second["Location"] == first["Location"]
+    assert Report.objects.count() == 1
+
+
 def test_a_filled_honeypot_saves_nothing(gers_client, auch, lighting):
     response = _post(gers_client, lighting, inside(auch.code), website="http://spam.example")
     assert response.status_code == 200
