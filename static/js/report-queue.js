@@ -167,16 +167,22 @@
   // that the service worker's background sync tries again later.
   function flush() {
     if (flushing) { return flushing; }
-    flushing = all().then(function (items) {
-      var chain = Promise.resolve();
-      items.forEach(function (item) {
-        if (item.state !== "waiting") { return; }
-        chain = chain.then(function () { return send(item); });
-      });
-      return chain;
-    }).then(function (result) { flushing = null; return result; },
+    // One sender at a time across the page and the service worker (Web Locks): the second reads
+    // the store after the first has marked what it sent, so a kept report never leaves twice.
+    var locks = root.navigator && root.navigator.locks;
+    var run = function () { return all().then(sendWaiting); };
+    flushing = (locks ? locks.request(SYNC_TAG, run) : run()).then(function (result) { flushing = null; return result; },
       function (error) { flushing = null; throw error; });
     return flushing;
+  }
+
+  function sendWaiting(items) {
+    var chain = Promise.resolve();
+    items.forEach(function (item) {
+      if (item.state !== "waiting") { return; }
+      chain = chain.then(function () { return send(item); });
+    });
+    return chain;
   }
 
   function askForSync() {
