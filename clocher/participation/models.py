@@ -157,4 +157,14 @@ class Participation(models.Model):
         return f"{self.user_id} → {self.content_type_id}:{self.object_id}"
 
 
+from .budgets import (  # noqa: E402,F401  # budgets live in budgets.py
+    Budget,
+    BudgetBallot,
+    BudgetBallotItem,
+    Project,
+    ProjectComment,
+    ProjectPhoto,
+    ProjectSupport,
+    ProjectUpdate,
+)
 from .polls import Ballot, BallotChoice, Poll, PollOption  # noqa: E402,F401  # polls live in polls.py
