@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("clocher.reports.urls")),
     path("", include("clocher.participation.urls")),
     path("", include("clocher.participation.poll_urls")),
+    path("", include("clocher.participation.consultation_urls")),
+    path("", include("clocher.participation.budget_urls")),
     path("open311/v2/", include("clocher.reports.open311_urls")),
     path("langue/", switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,6 +1,9 @@
 from django.urls import URLPattern, URLResolver, path
 
 from . import (
+    budget_votes,
+    budgets,
+    consultations,
     contacts,
     events,
     news,
@@ -55,5 +58,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
 # Each staff area keeps its own routes in its module.
 urlpatterns += (
     events.urlpatterns + news.urlpatterns + organisations.urlpatterns + sources.urlpatterns + reports.urlpatterns
-    + participation.urlpatterns + polls.urlpatterns
+    + participation.urlpatterns + polls.urlpatterns + consultations.urlpatterns + budgets.urlpatterns
+    + budget_votes.urlpatterns
 )

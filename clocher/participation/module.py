@@ -16,7 +16,7 @@ registry.register(
         resident_url_name="polls:list",
         staff_url_name="backoffice:polls",
         feed=poll_feed,
-        url_namespaces=("participation", "polls"),
+        url_namespaces=("participation", "polls", "consultations", "budgets"),
         order=40,
         personal_data=selectors.personal_data,
     )

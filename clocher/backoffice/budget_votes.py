@@ -1,0 +1,5 @@
+"""Staff pages (being built)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -1,0 +1,6 @@
+"""Residents' pages of consultations."""
+
+from django.urls import URLPattern, URLResolver
+
+app_name = "consultations"
+urlpatterns: list[URLPattern | URLResolver] = []
