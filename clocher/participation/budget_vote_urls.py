@@ -1,5 +1,10 @@
 """Residents' pages of a participatory budget's vote and results (namespace "budgets")."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import budget_vote_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("budgets/<int:pk>/vote/", budget_vote_views.vote, name="vote"),
+    path("budgets/<int:pk>/resultats/", budget_vote_views.results, name="results"),
+]
