@@ -167,4 +167,12 @@ from .budgets import (  # noqa: E402,F401  # budgets live in budgets.py
     ProjectSupport,
     ProjectUpdate,
 )
+from .consultations import (  # noqa: E402,F401  # consultations live in consultations.py
+    Answer,
+    Consultation,
+    ConsultationDraft,
+    Question,
+    QuestionOption,
+    Response,
+)
 from .polls import Ballot, BallotChoice, Poll, PollOption  # noqa: E402,F401  # polls live in polls.py
