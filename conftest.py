@@ -66,6 +66,10 @@ def pytest_configure(config: pytest.Config) -> None:
         location = urlsplit(cache["LOCATION"])
         database = (int(location.path.strip("/") or 0) + int(worker[2:])) % 16
         cache["LOCATION"] = location._replace(path=f"/{database}").geturl()
+    # Pages name their static files without a manifest, as `make test` asks (STATIC_MANIFEST=0): a
+    # plain `pytest` must not depend on whether `collectstatic` ran (the bench runs it into var/).
+    if "STATIC_MANIFEST" not in os.environ:
+        settings.STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clocher.territories.models import Portal, Territory
-from clocher.territories.selectors import ancestors, is_in_portal, territories_of_portal
+from clocher.territories.selectors import (
+    ancestors,
+    is_in_portal,
+    is_module_enabled,
+    territories_of_portal,
+)
 
 from .budgets import Budget, BudgetStatus, Project, ProjectStatus
 
@@ -85,7 +90,8 @@ def budgets_for_commune(portal: Portal, commune: Territory) -> QuerySet[Budget]:
 def access_budget(portal: Portal, pk: int) -> Budget:
     """A published budget run by a territory of the portal, or 404 (a draft, another portal's)."""
     budget = published_budgets().select_related("eligibility").filter(pk=pk).first()
-    if budget is None or not is_in_portal(portal, budget.territory):
+    if (budget is None or not is_in_portal(portal, budget.territory)
+            or not is_module_enabled(portal, budget.territory, "participation")):
         raise Http404(_("Budget participatif introuvable."))
     return budget
 

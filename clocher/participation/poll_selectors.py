@@ -23,6 +23,7 @@ from clocher.territories.selectors import (
     ancestors,
     communes_within,
     is_in_portal,
+    is_module_enabled,
     territories_of_portal,
 )
 
@@ -71,7 +72,8 @@ def state_of(poll: Poll, now: datetime.datetime | None = None) -> str:
 def access_poll(portal: Portal, pk: int) -> Poll:
     """A published poll run by a territory of the portal, or 404 (a draft, another portal's poll)."""
     poll = published_polls().select_related("eligibility").filter(pk=pk).first()
-    if poll is None or not is_in_portal(portal, poll.territory):
+    if (poll is None or not is_in_portal(portal, poll.territory)
+            or not is_module_enabled(portal, poll.territory, "participation")):
         raise Http404(_("Sondage introuvable."))
     return poll
 
