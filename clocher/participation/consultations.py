@@ -10,6 +10,7 @@ an anonymous one keeps nothing that could lead back to them. See docs/participat
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -117,7 +118,9 @@ class Question(models.Model):
         "self", models.RESTRICT, null=True, blank=True, related_name="dependents",
         verbose_name=_("affichée selon la réponse à"),
     )
-    condition_options = models.ManyToManyField("QuestionOption", blank=True, related_name="+")
+    condition_options: models.ManyToManyField[QuestionOption, Any] = models.ManyToManyField(
+        "QuestionOption", blank=True, related_name="+",
+    )
 
     class Meta:
         verbose_name = _("question")
