@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from clocher.core.modules import Module, registry
 
 from . import selectors
-from .poll_feed import poll_feed
+from .feed import participation_feed
 
 registry.register(
     Module(
@@ -15,7 +15,7 @@ registry.register(
         description=_("Sondages, consultations et budgets participatifs, réservés aux habitants vérifiés."),
         resident_url_name="polls:list",
         staff_url_name="backoffice:polls",
-        feed=poll_feed,
+        feed=participation_feed,
         url_namespaces=("participation", "polls", "consultations", "budgets"),
         order=40,
         personal_data=selectors.personal_data,
