@@ -13,7 +13,7 @@ registry.register(
         label=_("Participation"),
         icon="check-square",
         description=_("Sondages, consultations et budgets participatifs, réservés aux habitants vérifiés."),
-        resident_url_name="polls:list",
+        resident_url_name="participation:home",
         staff_url_name="backoffice:polls",
         feed=participation_feed,
         url_namespaces=("participation", "polls", "consultations", "budgets"),

@@ -1,4 +1,5 @@
-"""The resident's side of verification: enter the residence code received from the mairie."""
+"""The resident's participation pages that are not one process's: what a commune's residents may take
+part in now (the module's home), and verification: enter the residence code received from the mairie."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from clocher.accounts.addresses import client_address
 from clocher.accounts.models import User
 from clocher.territories.http import PortalRequest
+from clocher.territories.selectors import access_commune
 
-from . import services
+from . import budget_selectors, consultation_selectors, poll_selectors, services
 from .eligibility import has_verified_email, residence_level
 from .forms import ResidenceCodeForm
 from .selectors import verifications_of
@@ -39,6 +42,25 @@ def _count_try(keys: list[str]) -> None:
             cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.set(key, 1, timeout=3600)
+
+
+@require_GET
+def participation_home(request: PortalRequest, code: str) -> HttpResponse:
+    """What a commune's residents may take part in: the polls and consultations open or coming, the
+    participatory budgets under way, with a link to each kind's full list (closed ones included)."""
+    commune = access_commune(request.portal, code)
+    polls = poll_selectors.split_by_state(list(poll_selectors.polls_for_commune(request.portal, commune)))
+    consultations = consultation_selectors.split_by_state(
+        list(consultation_selectors.consultations_for_commune(request.portal, commune))
+    )
+    budgets = [
+        (budget, phase) for budget in budget_selectors.budgets_for_commune(request.portal, commune)
+        if (phase := budget_selectors.phase_of(budget)) != budget_selectors.Phase.RESULTS
+    ]
+    return render(request, "participation/home.html", {
+        "commune": commune, "polls": polls, "consultations": consultations, "budgets": budgets,
+        "phase_labels": budget_selectors.Phase.LABELS,
+    })
 
 
 @login_required
