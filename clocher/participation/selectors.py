@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from clocher.accounts.models import User
 from clocher.territories.models import Territory
 from clocher.territories.selectors import communes_within
 
-from .models import ResidenceCodeBatch, Verification
+from .models import Participation, ResidenceCodeBatch, Verification
 
 SEARCH_LIMIT = 20
 
@@ -64,9 +65,33 @@ def verifications_of(user: Any) -> QuerySet[Verification]:
     return Verification.objects.filter(user=user).select_related("commune").order_by("commune__name", "level")
 
 
+def _process_of(participation: Participation, titles: dict[tuple[int, int], str]) -> dict[str, Any]:
+    return {
+        "kind": participation.content_type.model,
+        "title": titles.get((participation.content_type_id, participation.object_id), ""),
+        "at": participation.created_at.isoformat(),
+    }
+
+
 def personal_data(user: Any) -> dict[str, Any]:
     """What participation keeps about a person, for "download my data": their residence
-    verifications (how and when, and who verified them at the counter)."""
+    verifications (how and when, and who verified them at the counter); which polls, consultations
+    and budgets they took part in, and when (never what they chose: ballots are nobody's); their
+    consultation drafts and signed responses; the projects they proposed, their comments and the
+    projects they support."""
+    from .budgets import Project, ProjectComment, ProjectSupport
+    from .consultation_selectors import personal_data as consultation_data
+
+    participations = list(Participation.objects.filter(user=user).select_related("content_type").order_by("pk"))
+    titles: dict[tuple[int, int], str] = {}
+    by_type: dict[int, list[int]] = {}
+    for participation in participations:
+        by_type.setdefault(participation.content_type_id, []).append(participation.object_id)
+    for type_id, ids in by_type.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        if model is not None:
+            for pk, title in model._default_manager.filter(pk__in=ids).values_list("pk", "title"):
+                titles[(type_id, pk)] = title
     return {
         "residence_verifications": [
             {
@@ -76,5 +101,23 @@ def personal_data(user: Any) -> dict[str, Any]:
                 "created_at": v.created_at.isoformat(),
             }
             for v in verifications_of(user)
+        ],
+        "took_part_in": [_process_of(p, titles) for p in participations],
+        **consultation_data(user),
+        "budget_projects": [
+            {
+                "budget": project.budget.title, "title": project.title, "description": project.description,
+                "estimated_cost": project.estimated_cost, "address": project.address, "status": project.status,
+                "created_at": project.created_at.isoformat(),
+            }
+            for project in Project.objects.filter(author=user).select_related("budget").order_by("pk")
+        ],
+        "budget_comments": [
+            {"project": comment.project.title, "text": comment.text, "created_at": comment.created_at.isoformat()}
+            for comment in ProjectComment.objects.filter(author=user).select_related("project").order_by("pk")
+        ],
+        "budget_supports": [
+            {"project": support.project.title, "created_at": support.created_at.isoformat()}
+            for support in ProjectSupport.objects.filter(user=user).select_related("project").order_by("pk")
         ],
     }
