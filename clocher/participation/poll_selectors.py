@@ -37,16 +37,20 @@ def published_polls() -> QuerySet[Poll]:
 
 def polls_for_commune(portal: Portal, commune: Territory) -> QuerySet[Poll]:
     """The published polls a resident of `commune` is concerned by: those reserved to the commune
-    or a territory it is part of, and those open to everyone that a territory of the portal runs.
+    or a territory it is part of, and those open to everyone that the commune or a territory it is
+    part of runs (as in the home feed), within the portal.
 
     A poll reserved to other communes is left out, even when the commune's EPCI runs it: it is not
-    theirs to answer.
+    theirs to answer; so is a poll another commune runs for everyone, which its own page still shows.
     """
     chain = [t.pk for t in ancestors(commune)]
     restricted_here = Q(eligibility__territories__in=chain)
-    unrestricted = Q(eligibility__territories__isnull=True, territory__in=territories_of_portal(portal))
+    unrestricted = Q(eligibility__territories__isnull=True, territory__in=chain)
     ids = published_polls().filter(restricted_here | unrestricted).values("pk")
-    return published_polls().filter(pk__in=ids).order_by("closes_at", "pk")
+    return (
+        published_polls().filter(pk__in=ids, territory__in=territories_of_portal(portal))
+        .order_by("closes_at", "pk")
+    )
 
 
 def split_by_state(polls: Sequence[Poll], now: datetime.datetime | None = None) -> dict[str, list[Poll]]:

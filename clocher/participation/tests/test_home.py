@@ -49,3 +49,16 @@ def test_the_module_links_to_its_home_and_is_gated_by_the_switch(gers_client: Cl
 
 def test_an_unknown_commune_is_a_404(gers_client: Client, gers_portal: Any) -> None:
     assert gers_client.get("/communes/99999/participation/").status_code == 404
+
+
+def test_a_poll_another_commune_runs_for_everyone_is_not_on_this_communes_list(
+    gers_client: Client, bob: User, dora: User, auch: Territory, marciac: Territory, gers: Territory, gers_portal: Any,
+) -> None:
+    from clocher.participation import poll_selectors
+
+    auchs = open_poll(bob, auch, title="Ouvert à tous, par Auch")
+    gers_wide = open_poll(dora, gers, title="Ouvert à tous, par le Gers")
+    assert set(poll_selectors.polls_for_commune(gers_portal, marciac)) == {gers_wide}
+    assert set(poll_selectors.polls_for_commune(gers_portal, auch)) == {auchs, gers_wide}
+    with time_machine.travel(NOW, tick=False):
+        assert gers_client.get(f"/sondages/{auchs.pk}/").status_code == 200  # still reachable by its link
