@@ -134,6 +134,10 @@ class Results:
         return euros(self.amount)
 
     @property
+    def voter_budget_text(self) -> str:
+        return euros(self.voter_budget) if self.voter_budget is not None else ""
+
+    @property
     def spent_percent(self) -> float:
         return float(self.spent / self.amount * 100) if self.amount else 0.0
 
