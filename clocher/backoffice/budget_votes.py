@@ -41,7 +41,7 @@ def _overview(
     marks: dict[int, int], errors: list[str], status: int = 200,
 ) -> HttpResponse:
     projects = list(ballot_projects(budget))
-    counts = {source: 0 for source in BallotSource.values}
+    counts = dict.fromkeys(BallotSource.values, 0)
     for source in BudgetBallot.objects.filter(budget=budget).values_list("source", flat=True).iterator():
         counts[source] += 1
     paper = list(
