@@ -599,8 +599,9 @@ def save_page(user: Any, consultation: Consultation, number: int, values: Mappin
     pages = pages_of(questions)
     if not 1 <= number <= len(pages):
         raise ParticipationRefused([_("Cette page n'existe pas.")])
-    draft, _created = ConsultationDraft.objects.get_or_create(consultation=consultation, user=user)
     with transaction.atomic():
+        # Created inside the transaction: a refused first page leaves no empty draft behind.
+        draft, _created = ConsultationDraft.objects.get_or_create(consultation=consultation, user=user)
         draft = ConsultationDraft.objects.select_for_update().get(pk=draft.pk)
         answers: dict[str, Any] = dict(draft.answers) if isinstance(draft.answers, dict) else {}
         on_page = {question.pk for question in pages[number - 1]}
