@@ -8,6 +8,7 @@
     clocher import openagenda PATH_OR_URL --territory CODE   events from an OpenAgenda v2 response
     clocher import datatourisme-events PATH... [--territory CODE]   events from DATAtourisme objects
     clocher import due                                       enqueue the sources due for a sync
+    clocher import pabulib FILE.pb --territory CODE [--title T]   a participatory budget to inspect
 
 A new source is one entry in SOURCES: a help line, its arguments and the function that runs it.
 """
@@ -26,10 +27,12 @@ from django.utils.translation import gettext as _
 from clocher.agenda.importers.datatourisme import import_datatourisme_events
 from clocher.agenda.importers.ics import import_ics
 from clocher.agenda.importers.openagenda import import_openagenda
-from clocher.directory.importers import ImportFailed, ImportReport
+from clocher.directory.importers import ImportFailed, ImportReport, find_territory
 from clocher.directory.importers.csv_places import import_places_csv
 from clocher.directory.importers.datatourisme import import_datatourisme
 from clocher.imports.services import enqueue_due_sources, safe_fetch
+from clocher.participation.budget_results import ImportRefused, import_pb
+from clocher.participation.pabulib import MAX_BYTES as MAX_PB_BYTES
 from clocher.territories.geography import (
     GeographyError,
     default_data_dir,
@@ -179,6 +182,31 @@ def _run_due(command: BaseCommand, options: dict[str, Any], progress: bool) -> N
         command.stdout.write(f"  → {source_id}")
 
 
+def _pabulib_arguments(parser: CommandParser) -> None:
+    parser.add_argument("file", type=Path, help="Fichier Pabulib (.pb).")
+    parser.add_argument("--territory", required=True, help="Code INSEE ou SIREN du territoire qui organise le budget.")
+    parser.add_argument("--title", default="", help="Titre du budget (par défaut : la description, le lieu et l'édition du fichier).")
+
+
+def _run_pabulib(command: BaseCommand, options: dict[str, Any], progress: bool) -> None:
+    try:
+        territory = find_territory(options["territory"])
+        path: Path = options["file"]
+        if not path.is_file():
+            raise ImportRefused(_("Fichier introuvable : %(path)s") % {"path": path})
+        if path.stat().st_size > MAX_PB_BYTES:
+            raise ImportRefused(_("%(path)s est trop gros pour un fichier Pabulib.") % {"path": path})
+        imported = import_pb(path.read_bytes(), territory, title=options["title"])
+    except (ImportFailed, ImportRefused) as error:
+        raise CommandError(str(error)) from error
+    budget = imported.budget
+    command.stdout.write(
+        _("Budget n° %(pk)s « %(title)s » (brouillon) pour %(territory)s : %(projects)s projets, %(ballots)s bulletins.")
+        % {"pk": budget.pk, "title": budget.title, "territory": territory.name,
+           "projects": imported.projects, "ballots": imported.ballots}
+    )
+
+
 SOURCES: dict[str, Source] = {
     "territories": Source(
         "Le découpage administratif de toute la France (régions, départements, EPCI, communes).",
@@ -207,6 +235,10 @@ SOURCES: dict[str, Source] = {
     "datatourisme-events": Source(
         "Des événements depuis des objets DATAtourisme (JSON-LD, un objet par fichier).",
         _datatourisme_events_arguments, _run_datatourisme_events,
+    ),
+    "pabulib": Source(
+        "Un budget participatif depuis un fichier Pabulib (.pb), en brouillon, pour l'examiner et le dépouiller.",
+        _pabulib_arguments, _run_pabulib,
     ),
     "due": Source(
         "Met en file la synchronisation de chaque source dont l'intervalle est écoulé (à lancer par cron).",
