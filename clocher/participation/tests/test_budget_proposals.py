@@ -128,7 +128,7 @@ def test_a_resident_submits_a_project_whose_photos_lose_their_exif(budget: Budge
     assert [p.alt for p in photos] == ["Le terrain vague", ""]
     for stored in photos:
         content = stored.file.read()
-        assert stored.file.name.endswith(".jpg") and content[:2] == b"\xff\xd8"
+        assert str(stored.file.name).endswith(".jpg") and content[:2] == b"\xff\xd8"
         assert b"SecretSoftware" not in content and b"CameraMaker" not in content and b"Exif" not in content
         with Image.open(io.BytesIO(content)) as decoded:
             assert not decoded.getexif()
@@ -191,18 +191,24 @@ def test_a_png_that_did_not_go_through_reencode_as_jpeg_is_refused(budget: Budge
 
 # Editing and withdrawing
 
-def test_the_author_edits_their_project_and_swaps_a_photo(project: Project, resident: User, auch: Territory) -> None:
+def test_the_author_edits_their_project_and_swaps_a_photo(project: Project, resident: User, auch: Territory,
+                                                          django_capture_on_commit_callbacks: Any) -> None:
     first = budget_services.update_project(resident, project, project_data(photos=[photo("Avant")], commune=auch))
     old = first.photos.get()
-    storage, name = old.file.storage, old.file.name
-    updated = budget_services.update_project(
-        resident, project, project_data(title="Un abri vélo sécurisé", estimated_cost=18_000, photos=[photo("Après")]),
-        remove_photos=[old.pk],
-    )
+    storage, name = old.file.storage, str(old.file.name)
+    with django_capture_on_commit_callbacks() as callbacks:
+        updated = budget_services.update_project(
+            resident, project,
+            project_data(title="Un abri vélo sécurisé", estimated_cost=18_000, photos=[photo("Après")]),
+            remove_photos=[old.pk],
+        )
     assert (updated.title, updated.estimated_cost, updated.commune) == ("Un abri vélo sécurisé", 18_000, None)
     assert [p.alt for p in updated.photos.all()] == ["Après"]
-    # The file goes after the commit; pytest-django's test transaction never commits.
+    # The old file goes once the edit is committed, not before.
     assert storage.exists(name)
+    for callback in callbacks:
+        callback()
+    assert not storage.exists(name)
 
 
 def test_nobody_but_the_author_edits_or_withdraws(project: Project, bob: User) -> None:
