@@ -47,7 +47,7 @@ def _datetime_field(label: Any) -> forms.DateTimeField:
 
 SIGNED_CHOICES = [
     ("0", gettext_lazy("Anonymes : personne, pas même l'équipe, ne peut relier une réponse à son auteur")),
-    ("1", gettext_lazy("Signées : l'équipe voit le nom de chaque répondant, et l'export aussi")),
+    ("1", gettext_lazy("Signées : l'équipe voit le nom et l'adresse e-mail de chaque répondant, dans l'export des réponses")),
 ]
 
 
@@ -252,7 +252,12 @@ class AnswerField:
     ranks: dict[int, str] = field(default_factory=dict)
     text: str = ""
     steps: list[int] = field(default_factory=list)
-    rank_choices: list[int] = field(default_factory=list)
+    rank_choices: list[str] = field(default_factory=list)
+
+    @property
+    def rank_rows(self) -> list[tuple[Any, str]]:
+        """Each option with the rank it holds so far ("" for none), for a ranking's selects."""
+        return [(option, self.ranks.get(option.pk, "")) for option in self.options]
 
     @property
     def maxlength(self) -> int:
@@ -283,7 +288,7 @@ def answer_fields(questions: Sequence[Question], values: Mapping[str, object], e
         if question.kind == QuestionKind.SCALE and question.scale_min is not None and question.scale_max is not None:
             item.steps = list(range(question.scale_min, question.scale_max + 1))
         if question.kind == QuestionKind.RANKING:
-            item.rank_choices = list(range(1, len(options) + 1))
+            item.rank_choices = [str(rank) for rank in range(1, len(options) + 1)]
             if isinstance(value, list):
                 item.ranks = {pk: str(rank) for rank, pk in enumerate(value, start=1)}
             elif data is not None:

@@ -276,6 +276,8 @@ class RankResult:
     # Borda points: an option ranked r-th of n gets n - r points on that response.
     points: int
     average_rank: float
+    # Points as a share of the most an option could get (first on every response), for the bar.
+    percent: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -348,8 +350,11 @@ def results(consultation: Consultation, *, with_texts: bool = False) -> Consulta
             rows = []
             for option in options:
                 count, rank_sum = per_option.get(option.pk, (0, 0))
-                rows.append(RankResult(label=option.label, points=count * size - rank_sum,
-                                       average_rank=round(rank_sum / count, 2) if count else 0.0))
+                points = count * size - rank_sum
+                most = total * (size - 1)
+                rows.append(RankResult(label=option.label, points=points,
+                                       average_rank=round(rank_sum / count, 2) if count else 0.0,
+                                       percent=round(100 * points / most, 1) if most else 0.0))
             result.ranking = sorted(rows, key=lambda row: -row.points)
         elif question.kind == QuestionKind.SCALE and question.scale_min is not None and question.scale_max is not None:
             values = numbers.get(question.pk, [])
