@@ -11,15 +11,16 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from clocher.participation import budget_services
-from clocher.participation.budget_services import BudgetData
 from clocher.participation.budgets import Budget, Progress, Project, ProjectComment, ProjectStatus
-from clocher.participation.models import Level
 from conftest import PASSWORD, make_user
 
 from .conftest import SCREENSHOTS, check, sign_in, visit
 
 NARROW = {"width": 320, "height": 720}
+
+
+def _local(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 def _photo(tmp_path, name):
@@ -43,13 +44,41 @@ def _narrow_screenshot(page, name):
 
 def test_a_project_goes_from_proposal_to_review_to_follow_up(page, context, no_tiles, tmp_path, bob, resident, auch):
     now = timezone.now()
-    budget = budget_services.create_budget(bob, auch, BudgetData(
-        title="Budget participatif d'Auch", amount=60_000, description="Vos idées pour la ville.",
-        proposals_opens_at=now - datetime.timedelta(hours=1), proposals_closes_at=now + datetime.timedelta(days=7),
-        vote_opens_at=now + datetime.timedelta(days=14), vote_closes_at=now + datetime.timedelta(days=21),
-        territories=[auch], level=Level.EMAIL,
-    ))
-    budget_services.publish_budget(bob, budget)
+    # Auch's editor writes the budget from the form and publishes it.
+    sign_in(page, bob.email, PASSWORD)
+    check(page)
+    visit(page, f"/gestion/{auch.pk}/participation/budgets/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Créer un budget participatif").click()
+    check(page)
+    page.get_by_label(re.compile("^Titre")).fill("Budget participatif d'Auch")
+    page.get_by_label(re.compile("^Présentation")).fill("Vos idées pour la ville.")
+    page.get_by_label(re.compile("^Enveloppe")).fill("60000")
+    page.get_by_label(re.compile("^Ouverture du dépôt")).fill(_local(now - datetime.timedelta(hours=1)))
+    page.get_by_label(re.compile("^Clôture du dépôt")).fill(_local(now + datetime.timedelta(days=7)))
+    # The vote before the proposals close: the form says so at the field.
+    page.get_by_label(re.compile("^Ouverture du vote")).fill(_local(now + datetime.timedelta(days=3)))
+    page.get_by_label(re.compile("^Clôture du vote")).fill(_local(now + datetime.timedelta(days=21)))
+    page.get_by_label("adresse e-mail vérifiée").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer").click()
+    check(page)
+    expect(page.get_by_text("Le vote ne peut ouvrir qu'après la clôture du dépôt des projets.")).to_be_visible()
+    assert not Budget.objects.exists()
+    page.get_by_label(re.compile("^Ouverture du vote")).fill(_local(now + datetime.timedelta(days=14)))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer").click()
+    check(page)
+    expect(page.get_by_text("est enregistré en brouillon")).to_be_visible()
+    _narrow_screenshot(page, "budget-staff-form-320.png")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publier le budget").click()
+    check(page)
+    budget = Budget.objects.get()
+    assert (budget.status, budget.amount, list(budget.eligibility.territories.all())) == ("published", 60_000, [auch])
+    visit(page, f"/gestion/{auch.pk}/participation/budgets/{budget.pk}/projets/nouveau/")
+    context.clear_cookies()
+
     neighbour = make_user("voisine@example.org", display_name="Jeanne", home_commune=auch)
 
     # A resident proposes a project with a photo.
