@@ -412,7 +412,7 @@ def test_results_count_choices_average_scales_and_rank_by_borda(bob: User, auch:
     consultation = build(bob, auch, signed=False)
     qs = questions(consultation)
     people = []
-    for index, (drives, scale, first) in enumerate([(True, 5, "Fontaine"), (True, 2, "Arbres"), (False, None, "Fontaine")]):
+    for index, (drives, note, first) in enumerate([(True, 5, "Fontaine"), (True, 2, "Arbres"), (False, None, "Fontaine")]):
         person = make_user(f"habitant{index}@example.org", home_commune=auch)
         people.append(person)
         services.save_page(person, consultation, 1, {
@@ -420,8 +420,8 @@ def test_results_count_choices_average_scales_and_rank_by_borda(bob: User, auch:
             str(qs["multiple"].pk): [option(qs["multiple"], "Marché"), option(qs["multiple"], "Terrasse")]
             if index == 0 else [option(qs["multiple"], "Marché")],
         })
-        if scale is not None:
-            services.save_page(person, consultation, 2, {str(qs["scale"].pk): scale})
+        if note is not None:
+            services.save_page(person, consultation, 2, {str(qs["scale"].pk): note})
         others = [label for label in ("Arbres", "Bancs", "Fontaine") if label != first]
         services.save_page(person, consultation, 3, {
             str(qs["ranking"].pk): [option(qs["ranking"], label) for label in (first, *others)],
