@@ -279,6 +279,13 @@ class Bench:
 
         pb_tally.run(self)
 
+    # h. Participatory budget vote: 200 concurrent voters cast 10,000 ballots (PostgreSQL) -----
+
+    def budget_vote(self) -> None:
+        from bench import budget_vote
+
+        budget_vote.run(self)
+
     # Report --------------------------------------------------------------------------------
 
     def report(self, database: str) -> int:
@@ -401,6 +408,7 @@ def main() -> int:
         "territories": bench.territories_import, "lookups": bench.point_lookups,
         "rps": bench.requests_per_second, "directory": bench.directory_places, "agenda": bench.agenda_events,
         "reports": bench.reports, "pb": bench.pb_tally,
+        "budget-vote": bench.budget_vote,
     }
     chosen = sys.argv[1:] or os.environ.get("BENCH_STEPS", "").replace(",", " ").split() or list(steps)
     unknown = [name for name in chosen if name not in steps]
