@@ -206,7 +206,7 @@ def _check(budget: Any, users: list[Any], choices: dict[int, list[list[int]]]) -
     for ballot_id, project_id in BudgetBallotItem.objects.filter(ballot__budget=budget).values_list(
         "ballot_id", "project_id"
     ).iterator(chunk_size=10_000):
-        held.setdefault(ballot_keys[ballot_id], []).append(project_id)
+        held.setdefault(ballot_keys[ballot_id] or "", []).append(project_id)
     participations = Participation.objects.filter(
         content_type=ContentType.objects.get_for_model(budget), object_id=budget.pk,
     ).count()
