@@ -289,3 +289,12 @@ def test_winners_and_their_news_show_once_results_are_published(gers_client: Cli
 def test_image_helper_really_carries_exif() -> None:
     with Image.open(io.BytesIO(jpeg_with_exif())) as decoded:
         assert decoded.getexif()[0x0131] == "SecretSoftware"
+
+
+def test_a_project_page_keeps_its_query_count(resident_client: Client, bob: User, budget: Budget, project: Project,
+                                              django_assert_max_num_queries: Any) -> None:
+    for n in range(5):
+        budget_services.comment_project(bob, project, f"Avis {n}")
+    with django_assert_max_num_queries(20):
+        page = resident_client.get(f"/budgets/{budget.pk}/projets/{project.pk}/")
+    assert page.content.decode().count('class="budget-comment"') == 5

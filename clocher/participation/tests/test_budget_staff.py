@@ -390,3 +390,17 @@ def test_another_territorys_staff_get_404_everywhere(gers_portal: Any, orne_port
         assert orne.get(path).status_code == 404
     project.refresh_from_db()
     assert project.status == ProjectStatus.SUBMITTED and not ProjectComment.objects.exists()
+
+
+def test_staff_lists_keep_their_query_counts(bob_client: Client, bob: User, budget: Budget, auch: Territory,
+                                             resident: User, django_assert_max_num_queries: Any) -> None:
+    for n in range(12):
+        budget_services.add_project(bob, budget, project_data(title=f"Projet {n}", commune=auch))
+    make_budget(bob, auch, Phase.VOTE, title="Budget 2025")
+    base = f"/gestion/{auch.pk}/participation/budgets/"
+    with django_assert_max_num_queries(14):
+        listing = bob_client.get(base)
+    assert listing.status_code == 200 and "12 projets" in listing.content.decode()
+    with django_assert_max_num_queries(14):
+        table = bob_client.get(f"{base}{budget.pk}/projets/")
+    assert table.content.decode().count("saisi par la collectivité") == 12
