@@ -174,6 +174,20 @@ def shown_questions(questions: Sequence[Question], answers: Mapping[str, object]
     return shown
 
 
+def next_page(pages: Sequence[Sequence[Question]], questions: Sequence[Question], answers: Mapping[str, object],
+              start: int, step: int) -> int | None:
+    """The first page number (1-based) from `start` in the direction `step` (1 or -1) that shows
+    a question for these answers, or None past either end: a page whose questions all depend on
+    answers not given is skipped."""
+    shown = {q.pk for q in shown_questions(questions, answers)}
+    number = start
+    while 1 <= number <= len(pages):
+        if any(q.pk in shown for q in pages[number - 1]):
+            return number
+        number += step
+    return None
+
+
 def draft_of(user: Any, consultation: Consultation) -> ConsultationDraft | None:
     """The person's own progress on this consultation; never another person's."""
     if not getattr(user, "is_authenticated", False):

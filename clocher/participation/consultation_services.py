@@ -29,6 +29,7 @@ from .consultation_selectors import (
     AnswerValue,
     draft_of,
     has_responded,
+    next_page,
     pages_of,
     questions_of,
     shown_questions,
@@ -578,8 +579,8 @@ def _refusals(user: Any, consultation: Consultation, now: datetime.datetime) -> 
 
 def save_page(user: Any, consultation: Consultation, number: int, values: Mapping[str, object], *,
               enforce_required: bool = True) -> ConsultationDraft:
-    """Save the answers of page `number` (1-based) in the person's draft, and that page as where
-    they are. `values` maps question ids (as strings) to answers in the stored shape.
+    """Save the answers of page `number` (1-based) in the person's draft, and the next page to
+    show as where they are. `values` maps question ids (as strings) to answers in the stored shape.
 
     Only the questions the page shows for the answers saved so far count; an unanswered one is
     removed from the draft. Refuses, storing nothing: a consultation not open, a person its
@@ -625,7 +626,10 @@ def save_page(user: Any, consultation: Consultation, number: int, values: Mappin
             # A question the page no longer shows (its condition changed) keeps no answer.
             if question.pk not in {q.pk for q in shown_questions(questions, answers)}:
                 answers.pop(str(question.pk), None)
-        draft.answers, draft.page = answers, number
+        # Where "Reprendre" leads: the next page with something to answer, else this one (the
+        # presentation also offers the review then).
+        draft.answers = answers
+        draft.page = next_page(pages, questions, answers, number + 1, 1) or number
         draft.save(update_fields=["answers", "page", "updated_at"])
     return draft
 

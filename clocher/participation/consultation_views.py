@@ -29,7 +29,7 @@ from clocher.territories.selectors import access_commune
 from . import consultation_selectors as selectors
 from . import consultation_services as services
 from .consultation_forms import answer_fields, read_page
-from .consultations import Consultation, Question
+from .consultations import Consultation
 from .eligibility import can_take_part, has_verified_email, residence_level
 from .models import LEVEL_RANK, Eligibility, Level, Participation
 from .services import ParticipationRefused
@@ -114,19 +114,6 @@ def _gate(request: PortalRequest, consultation: Consultation) -> HttpResponse | 
     return None
 
 
-def _next_page(pages: list[list[Question]], questions: list[Question], answers: dict[str, Any],
-               start: int, step: int) -> int | None:
-    """The first page from `start` (1-based) in the direction `step` that shows a question for
-    these answers, or None past either end."""
-    shown = {q.pk for q in selectors.shown_questions(questions, answers)}
-    number = start
-    while 1 <= number <= len(pages):
-        if any(q.pk in shown for q in pages[number - 1]):
-            return number
-        number += step
-    return None
-
-
 def _saves_key(request: PortalRequest) -> str:
     return f"participation:consultation-saves:{request.user.pk}"
 
@@ -157,7 +144,7 @@ def consultation_page(request: PortalRequest, pk: int, number: int) -> HttpRespo
     on_page = [q for q in pages[number - 1] if q.pk in shown_ids]
     if not on_page:
         # Nothing to answer here for these answers: on to the next page that has something.
-        following = _next_page(pages, questions, answers, number, 1)
+        following = selectors.next_page(pages, questions, answers, number, 1)
         if following is None:
             return redirect("consultations:review", pk=consultation.pk)
         return redirect("consultations:page", pk=consultation.pk, number=following)
@@ -185,7 +172,7 @@ def consultation_page(request: PortalRequest, pk: int, number: int) -> HttpRespo
                 return redirect("consultations:detail", pk=consultation.pk)
             else:
                 answers = dict(saved.answers)
-                target = _next_page(pages, questions, answers, number + (-1 if back else 1), -1 if back else 1)
+                target = selectors.next_page(pages, questions, answers, number + (-1 if back else 1), -1 if back else 1)
                 if target is None:
                     return redirect("consultations:detail" if back else "consultations:review", pk=consultation.pk)
                 return redirect("consultations:page", pk=consultation.pk, number=target)
@@ -196,7 +183,7 @@ def consultation_page(request: PortalRequest, pk: int, number: int) -> HttpRespo
         "consultation": consultation, "number": number, "page_count": len(pages),
         "fields": answer_fields(on_page, values, errors, request.POST if request.method == "POST" else None),
         "errors": errors, "general": general,
-        "has_previous": _next_page(pages, questions, answers, number - 1, -1) is not None,
+        "has_previous": selectors.next_page(pages, questions, answers, number - 1, -1) is not None,
     }, status=status)
 
 
@@ -238,7 +225,7 @@ def consultation_review(request: PortalRequest, pk: int) -> HttpResponse:
     ]
     return render(request, "participation/consultations/review.html", {
         "consultation": consultation, "rows": rows, "errors": errors, "refusals": refusals,
-        "last_page": _next_page(pages, questions, answers, len(pages), -1) or 1,
+        "last_page": selectors.next_page(pages, questions, answers, len(pages), -1) or 1,
     }, status=status)
 
 

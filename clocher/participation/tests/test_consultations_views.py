@@ -126,8 +126,10 @@ def test_the_presentation_offers_to_resume_the_saved_progress(gers_client: Clien
     })
     gers_client.force_login(verified)
     page = gers_client.get(f"/consultations/{consultation.pk}/").content.decode()
-    assert "Reprendre mes réponses" in page and f'href="{page_url(consultation, 1)}"' in page
-    # Page 2 holds only the parking question, hidden to someone who does not drive: skipped.
+    # "Reprendre" leads to the next page with something to answer: page 2 holds only the parking
+    # question, hidden to someone who does not drive.
+    assert "Reprendre mes réponses" in page and f'href="{page_url(consultation, 3)}"' in page
+    # Going forward skips it too, and so does a direct visit.
     response = gers_client.post(page_url(consultation, 1), {
         f"q{qs['single'].pk}": option(qs["single"], "Non"), f"q{qs['multiple'].pk}": option(qs["multiple"], "Marché"),
         "go": "next",
