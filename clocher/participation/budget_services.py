@@ -437,8 +437,8 @@ def withdraw_project(user: Any, project: Project) -> Project:
 def support_project(user: Any, project: Project) -> bool:
     """`user` supports `project` during the proposals phase; True if this added a support.
 
-    Refuses a person `can_take_part` turns down, outside the proposals phase, a withdrawn or
-    hidden project. A second support is no error and changes nothing: the unique constraint on
+    Refuses a person `can_take_part` turns down, outside the proposals phase, a withdrawn, hidden
+    or ineligible project. A second support is no error and changes nothing: the unique constraint on
     (project, user) decides, so two clicks at once still count one.
     """
     decision = can_take_part(user, project.budget.eligibility)
@@ -446,7 +446,8 @@ def support_project(user: Any, project: Project) -> bool:
         raise BudgetRefused(" ".join(decision.reasons))
     try:
         with transaction.atomic():
-            _check_supportable(project)
+            if _check_supportable(project) == ProjectStatus.INELIGIBLE:
+                raise BudgetRefused(_("Ce projet n'est pas recevable : il ne peut plus être soutenu."))
             ProjectSupport.objects.create(project=project, user=user)
             Project.objects.filter(pk=project.pk).update(supports_count=F("supports_count") + 1)
     except IntegrityError:
@@ -468,12 +469,14 @@ def unsupport_project(user: Any, project: Project) -> bool:
     return bool(deleted)
 
 
-def _check_supportable(project: Project) -> None:
+def _check_supportable(project: Project) -> str:
+    """Refuses outside the proposals phase and for a project no longer proposed; returns its status."""
     if _locked_phase(project.budget) != Phase.PROPOSALS:
         raise BudgetRefused(_("Les soutiens ne sont possibles que pendant le dépôt des projets."))
     fresh = Project.objects.filter(pk=project.pk).values("status", "hidden_at").get()
     if fresh["status"] == ProjectStatus.WITHDRAWN or fresh["hidden_at"] is not None:
         raise BudgetRefused(_("Ce projet n'est plus proposé."))
+    return str(fresh["status"])
 
 
 def comment_project(user: Any, project: Project, text: str) -> ProjectComment:

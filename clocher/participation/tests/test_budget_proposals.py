@@ -272,6 +272,13 @@ def test_supports_are_for_the_proposals_phase_and_for_those_who_may_take_part(
     assert not ProjectSupport.objects.exists()
 
 
+def test_an_ineligible_project_takes_no_more_supports(project: Project, resident: User, bob: User) -> None:
+    budget_services.review_project(bob, project, ProjectStatus.INELIGIBLE, reason="Hors compétence.")
+    with pytest.raises(BudgetRefused, match="pas recevable"):
+        budget_services.support_project(resident, project)
+    assert not ProjectSupport.objects.exists()
+
+
 # Comments
 
 def test_a_comment_is_kept_as_written_with_the_display_name(project: Project, auch: Territory) -> None:
