@@ -119,7 +119,13 @@ class Results:
     winners: list[ProjectResult]
     projects: list[ProjectResult]  # by votes, most supported first
     unit: str  # "voix" or "points": what `votes` counts
+    ballot_kind: str
     voter_budget: Fraction | None
+
+    @property
+    def counts_ballots(self) -> bool:
+        """Whether `votes` is a number of ballots (approval), so that supporters say nothing more."""
+        return self.ballot_kind in (BallotKind.APPROVAL, BallotKind.APPROVAL_BUDGET)
 
     @property
     def remaining(self) -> Fraction:
@@ -157,6 +163,10 @@ def explain(data: dict[str, Any], position: int, count: int, unit: str) -> str:
         "votes": _number(Fraction(data["votes"])), "unit": unit, "position": position, "count": count,
         "cost": euros(Fraction(data["cost"])), "supporters": data["supporters"],
     }
+    if reason == Reason.WON_BY_VOTES and Fraction(data["votes"]) == 0:
+        return _("Ce projet est retenu bien qu'aucun bulletin ne le choisisse : la règle prend les projets dans "
+                 "l'ordre des %(unit)s tant que l'enveloppe le permet, et son coût de %(cost)s tenait dans les "
+                 "%(remaining)s restants.") % {**figures, "remaining": euros(Fraction(data["remaining_before"]))}
     if reason == Reason.WON_BY_VOTES:
         return _("Ce projet est retenu : %(votes)s %(unit)s, au rang %(position)s sur %(count)s, et son coût de "
                  "%(cost)s tenait dans les %(remaining)s restants.") % {
@@ -202,7 +212,7 @@ def results_of(budget: Budget) -> Results | None:
     return Results(
         rule=stored["rule"], ballots=stored["ballots"], amount=Fraction(stored["budget"]),
         spent=Fraction(stored["spent"]), winners=[by_row[code] for code in stored["winners"] if code in by_row],
-        projects=rows, unit=unit, voter_budget=_fraction(stored.get("voter_budget")),
+        projects=rows, unit=unit, ballot_kind=stored.get("ballot_kind", budget.ballot_kind), voter_budget=_fraction(stored.get("voter_budget")),
     )
 
 

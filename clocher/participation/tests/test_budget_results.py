@@ -59,6 +59,8 @@ def test_every_reason_has_a_sentence_with_the_counts_figures() -> None:
         "55\xa0000 € restants."
     )
     assert "dépassait les 55\xa0000 € qui restaient à son tour" in sentences[Reason.SKIPPED_OVER_BUDGET]
+    unsupported = explain({**base, "votes": "0", "reason": Reason.WON_BY_VOTES}, 4, 4, "voix")
+    assert unsupported.startswith("Ce projet est retenu bien qu'aucun bulletin ne le choisisse")
     assert "900 y ont contribué, au plus 40,50 € chacun" in sentences[Reason.WON_BY_SHARES]
     assert "n'avaient plus que 12\xa0000 €" in sentences[Reason.SUPPORTERS_COULD_NOT_PAY]
     assert sentences[Reason.NO_SUPPORT] == "Ce projet n'est pas retenu : aucun bulletin ne le soutient."
