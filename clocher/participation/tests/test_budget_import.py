@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+from fractions import Fraction
 
 import pytest
 from django.core.management import call_command
@@ -15,7 +16,14 @@ from django.utils import timezone
 
 from clocher.participation import budget_vote
 from clocher.participation.budget_results import ImportRefused, import_pb
-from clocher.participation.budgets import BallotKind, BallotSource, Budget, BudgetBallot, BudgetStatus, CountingRule
+from clocher.participation.budgets import (
+    BallotKind,
+    BallotSource,
+    Budget,
+    BudgetBallot,
+    BudgetStatus,
+    CountingRule,
+)
 from clocher.participation.counting import Rule, tally
 from clocher.territories.geography import shared_data_dir
 from clocher.territories.models import AuditEntry, Territory
@@ -116,7 +124,7 @@ def test_a_small_file_without_dates_closes_its_vote_at_the_import(auch: Territor
     budget = imported.budget
     assert (imported.projects, imported.ballots, budget.points) == (2, 3, 5)
     assert budget.vote_closes_at - budget.vote_opens_at == datetime.timedelta(days=1)
-    election = budget_vote.election_of(budget)
-    assert sorted((b.voter_id, b.projects, b.points) for b in election.ballots) == [
-        ("a", ("1", "2"), (3, 2)), ("b", ("2",), (5,)), ("c", (), ()),
+    instance = budget_vote.instance_of(budget)
+    assert sorted((b.voter_id, b.projects, b.points) for b in instance.ballots) == [
+        ("a", ("1", "2"), (Fraction(3), Fraction(2))), ("b", ("2",), (Fraction(5),)), ("c", (), ()),
     ]

@@ -11,7 +11,13 @@ import time_machine
 
 from clocher.accounts.models import User
 from clocher.participation import budget_vote
-from clocher.participation.budget_results import explain, export_pb, results_csv, results_of, tally_to_json
+from clocher.participation.budget_results import (
+    explain,
+    export_pb,
+    results_csv,
+    results_of,
+    tally_to_json,
+)
 from clocher.participation.budgets import BallotKind, Budget, CountingRule
 from clocher.participation.counting import Election, Reason, Rule, VoteType, tally
 from clocher.participation.pabulib import Ballot, parse_pb

@@ -35,7 +35,8 @@ AFTER = NOW + datetime.timedelta(days=8)
 
 @pytest.fixture
 def voter(resident: User, auch: Territory) -> User:
-    return verified(resident, auch)
+    verified(resident, auch)
+    return resident
 
 
 def refused(user: User, budget: Budget, marks: dict[int, int]) -> list[str]:
