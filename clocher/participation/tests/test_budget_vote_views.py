@@ -228,3 +228,11 @@ def test_a_bad_ballot_id_is_404(bob_client: Client, auch: Territory) -> None:
     base = f"/gestion/{auch.pk}/participation/budgets/{budget.pk}/vote/"
     assert bob_client.get(base + "papier/not-a-uuid/supprimer/").status_code == 404
     assert bob_client.get(base + "papier/00000000-0000-0000-0000-000000000000/supprimer/").status_code == 404
+
+
+def test_a_ballot_sent_after_the_close_is_refused_with_the_reason_shown(voter_client: Client, auch: Territory) -> None:
+    budget = make_budget(auch)
+    with time_machine.travel(AFTER, tick=False):
+        response = voter_client.post(f"/budgets/{budget.pk}/vote/", {"action": "cast", "project": [pks(budget)["1"]]})
+    assert response.status_code == 400 and 'role="alert"' in text(response) and "Le vote est clos." in text(response)
+    assert not BudgetBallot.objects.exists()
