@@ -651,7 +651,8 @@ def submit_response(user: Any, consultation: Consultation) -> Participation:
 
     Only the questions shown for those answers count: answers to a question whose condition is no
     longer met are dropped. Refuses, storing nothing: a consultation not open, no draft, a required
-    shown question without answer or any answer no longer valid (every error, by question), a
+    shown question without answer or any answer no longer valid (every error, by question), no
+    answer at all, a
     person the eligibility turns down, and a second response (the participation's unique
     constraint decides). An anonymous response keeps no user, no time and a random key.
     """
@@ -683,6 +684,10 @@ def submit_response(user: Any, consultation: Consultation) -> Participation:
             rows.append(Answer(question=question, number=value))
         elif isinstance(value, str):
             rows.append(Answer(question=question, text=value))
+    if not rows:
+        # Every question optional and none answered: a response that says nothing would still
+        # count as taking part, and the person could not answer later.
+        raise ParticipationRefused([_("Répondez à au moins une question avant d'envoyer.")])
 
     def write_response(participation: Participation) -> None:
         # Read again inside the transaction: staff may have closed the consultation since the check.

@@ -473,3 +473,14 @@ def test_personal_data_has_drafts_and_signed_responses_never_anonymous_ones(bob:
     assert answers["Classez ces idées"] == "1. Fontaine ; 2. Arbres ; 3. Bancs"
     assert answers["Faut-il plus de places de parking ?"] == "4"
     assert selectors.personal_data(bob) == {"consultation_drafts": [], "consultation_responses": []}
+
+
+def test_a_response_without_any_answer_is_refused(bob: User, auch: Territory, auch_resident: User) -> None:
+    with time_machine.travel(NOW - datetime.timedelta(days=2), tick=False):
+        consultation = services.create_consultation(bob, auch, consultation_data())
+        services.add_question(bob, consultation, q(QuestionKind.SHORT_TEXT, "Votre quartier ?"))
+        services.publish_consultation(bob, consultation)
+    services.save_page(auch_resident, consultation, 1, {})
+    with pytest.raises(ParticipationRefused, match="au moins une question"):
+        services.submit_response(auch_resident, consultation)
+    assert not Participation.objects.exists() and not Response.objects.exists()
