@@ -30,6 +30,7 @@ from clocher.territories.selectors import communes_within, roles_of
 from clocher.territories.services import EDIT_ROLES, ActionRefused, record_audit
 
 from .budget_selectors import Phase, phase_of
+from .budget_vote import rule_fits
 from .budgets import (
     BallotKind,
     Budget,
@@ -134,6 +135,9 @@ def _clean_budget(territory: Territory, data: BudgetData) -> BudgetData:
         raise BudgetRefused(_("Type de vote inconnu."), "ballot_kind")
     if data.rule not in CountingRule.values:
         raise BudgetRefused(_("Règle de dépouillement inconnue."), "rule")
+    if not rule_fits(data.ballot_kind, data.rule):
+        raise BudgetRefused(_("La méthode des parts égales ne compte pas les bulletins de classement : choisissez "
+                              "« les plus soutenus d'abord » ou un autre type de vote."), "rule")
     if data.proposals_closes_at <= data.proposals_opens_at:
         raise BudgetRefused(_("La clôture du dépôt des projets doit venir après son ouverture."),
                             "proposals_closes_at")

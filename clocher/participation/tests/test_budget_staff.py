@@ -19,6 +19,7 @@ from clocher.participation.budgets import (
     BallotKind,
     Budget,
     BudgetStatus,
+    CountingRule,
     Progress,
     Project,
     ProjectComment,
@@ -87,6 +88,7 @@ def test_an_editor_creates_a_draft_then_publishes_it_with_journal_lines(bob: Use
     ({"ballot_kind": BallotKind.CUMULATIVE}, "points"),
     ({"min_projects": 3, "max_projects": 2}, "max_projects"),
     ({"level": "telepathy"}, "level"),
+    ({"ballot_kind": BallotKind.RANKING, "rule": CountingRule.MES}, "rule"),
 ])
 def test_a_budget_out_of_order_or_incomplete_is_refused_at_its_field(bob: User, auch: Territory,
                                                                      changes: dict[str, Any], field: str) -> None:
