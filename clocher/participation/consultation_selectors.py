@@ -20,9 +20,11 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from clocher.core.modules import FeedItem
 from clocher.territories.models import Portal, Territory
 from clocher.territories.selectors import ancestors, is_in_portal, territories_of_portal
 
@@ -214,6 +216,42 @@ def results_visible(consultation: Consultation, now: datetime.datetime | None = 
     if consultation.results_visibility == ResultsVisibility.ALWAYS:
         return True
     return moment >= consultation.closes_at
+
+
+def consultation_feed(territories: Sequence[Any], limit: int, before: datetime.datetime | None) -> list[FeedItem]:
+    """At most `limit` consultations open now that concern these territories (reserved to one of
+    them, or open to everyone and run by one of them), dated by their opening, newest first, opened
+    strictly before `before`; for the home feed, beside `poll_feed`. One query."""
+    if not territories or limit <= 0:
+        return []
+    now = timezone.now()
+    ids = [t.pk for t in territories]
+    concerned = Consultation.objects.filter(
+        Q(eligibility__territories__in=ids) | Q(eligibility__territories__isnull=True, territory__in=ids)
+    ).values("pk")
+    found = Consultation.objects.filter(
+        pk__in=concerned, status=ConsultationStatus.PUBLISHED, opens_at__lte=now, closes_at__gt=now,
+    )
+    if before is not None:
+        found = found.filter(opens_at__lt=before)
+    rows = found.select_related("territory").only(
+        "pk", "title", "description", "opens_at", "closes_at", "territory__name",
+    ).order_by("-opens_at", "-pk")[:limit]
+    return [
+        FeedItem(
+            title=consultation.title,
+            url=reverse("consultations:detail", kwargs={"pk": consultation.pk}),
+            published_at=consultation.opens_at,
+            module="participation",
+            territory_name=consultation.territory.name,
+            summary=" ".join(consultation.description.split())[:200],
+            kind=_("Consultation"),
+            when=_("Ouverte jusqu'au %(date)s") % {
+                "date": formats.date_format(timezone.localtime(consultation.closes_at), "j F Y à H:i"),
+            },
+        )
+        for consultation in rows
+    ]
 
 
 # What an answer reads as

@@ -484,3 +484,16 @@ def test_a_response_without_any_answer_is_refused(bob: User, auch: Territory, au
     with pytest.raises(ParticipationRefused, match="au moins une question"):
         services.submit_response(auch_resident, consultation)
     assert not Participation.objects.exists() and not Response.objects.exists()
+
+
+def test_the_home_feed_lists_open_consultations_of_the_residents_territories(
+        bob: User, auch: Territory, marciac: Territory, grand_auch: Territory,
+        django_assert_num_queries: Any) -> None:
+    build(bob, auch, title="Ouverte à Auch", territories=[auch])
+    build(bob, auch, title="Pas encore", opens_at=NOW + datetime.timedelta(days=1))
+    build(bob, auch, publish=False, title="Brouillon")
+    with django_assert_num_queries(1):
+        items = selectors.consultation_feed([auch, grand_auch], 10, None)
+    assert [item.title for item in items] == ["Ouverte à Auch"]
+    assert items[0].url.startswith("/consultations/") and items[0].kind == "Consultation"
+    assert selectors.consultation_feed([marciac], 10, None) == []
