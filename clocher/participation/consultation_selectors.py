@@ -20,13 +20,16 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
-from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clocher.core.modules import FeedItem
 from clocher.territories.models import Portal, Territory
-from clocher.territories.selectors import ancestors, is_in_portal, territories_of_portal
+from clocher.territories.selectors import (
+    ancestors,
+    is_in_portal,
+    is_module_enabled,
+    territories_of_portal,
+)
 
 from .consultations import (
     CHOICE_KINDS,
@@ -52,13 +55,17 @@ def published_consultations() -> QuerySet[Consultation]:
 
 def consultations_for_commune(portal: Portal, commune: Territory) -> QuerySet[Consultation]:
     """The published consultations a resident of `commune` is concerned by: those reserved to the
-    commune or a territory it is part of, and those open to everyone that a territory of the portal
-    runs. One reserved to other communes is left out, even when the commune's EPCI runs it."""
+    commune or a territory it is part of, and those open to everyone that the commune or a territory
+    it is part of runs (as polls and the home feed), within the portal. One reserved to other
+    communes is left out, even when the commune's EPCI runs it."""
     chain = [t.pk for t in ancestors(commune)]
     restricted_here = Q(eligibility__territories__in=chain)
-    unrestricted = Q(eligibility__territories__isnull=True, territory__in=territories_of_portal(portal))
+    unrestricted = Q(eligibility__territories__isnull=True, territory__in=chain)
     ids = published_consultations().filter(restricted_here | unrestricted).values("pk")
-    return published_consultations().filter(pk__in=ids).order_by("closes_at", "pk")
+    return (
+        published_consultations().filter(pk__in=ids, territory__in=territories_of_portal(portal))
+        .order_by("closes_at", "pk")
+    )
 
 
 def state_of(consultation: Consultation, now: datetime.datetime | None = None) -> str:
@@ -86,7 +93,8 @@ def access_consultation(portal: Portal, pk: int) -> Consultation:
     """A published consultation run by a territory of the portal, or 404 (a draft, another
     portal's consultation)."""
     consultation = published_consultations().select_related("eligibility").filter(pk=pk).first()
-    if consultation is None or not is_in_portal(portal, consultation.territory):
+    if (consultation is None or not is_in_portal(portal, consultation.territory)
+            or not is_module_enabled(portal, consultation.territory, "participation")):
         raise Http404(_("Consultation introuvable."))
     return consultation
 
@@ -216,42 +224,6 @@ def results_visible(consultation: Consultation, now: datetime.datetime | None = 
     if consultation.results_visibility == ResultsVisibility.ALWAYS:
         return True
     return moment >= consultation.closes_at
-
-
-def consultation_feed(territories: Sequence[Any], limit: int, before: datetime.datetime | None) -> list[FeedItem]:
-    """At most `limit` consultations open now that concern these territories (reserved to one of
-    them, or open to everyone and run by one of them), dated by their opening, newest first, opened
-    strictly before `before`; for the home feed, beside `poll_feed`. One query."""
-    if not territories or limit <= 0:
-        return []
-    now = timezone.now()
-    ids = [t.pk for t in territories]
-    concerned = Consultation.objects.filter(
-        Q(eligibility__territories__in=ids) | Q(eligibility__territories__isnull=True, territory__in=ids)
-    ).values("pk")
-    found = Consultation.objects.filter(
-        pk__in=concerned, status=ConsultationStatus.PUBLISHED, opens_at__lte=now, closes_at__gt=now,
-    )
-    if before is not None:
-        found = found.filter(opens_at__lt=before)
-    rows = found.select_related("territory").only(
-        "pk", "title", "description", "opens_at", "closes_at", "territory__name",
-    ).order_by("-opens_at", "-pk")[:limit]
-    return [
-        FeedItem(
-            title=consultation.title,
-            url=reverse("consultations:detail", kwargs={"pk": consultation.pk}),
-            published_at=consultation.opens_at,
-            module="participation",
-            territory_name=consultation.territory.name,
-            summary=" ".join(consultation.description.split())[:200],
-            kind=_("Consultation"),
-            when=_("Ouverte jusqu'au %(date)s") % {
-                "date": formats.date_format(timezone.localtime(consultation.closes_at), "j F Y à H:i"),
-            },
-        )
-        for consultation in rows
-    ]
 
 
 # What an answer reads as

@@ -21,6 +21,7 @@ from clocher.participation.consultations import (
     QuestionKind,
     Response,
 )
+from clocher.participation.feed import consultation_feed
 from clocher.participation.models import Level, Participation, Verification
 from clocher.participation.services import ParticipationRefused
 from clocher.territories.models import AuditEntry, Territory
@@ -493,7 +494,7 @@ def test_the_home_feed_lists_open_consultations_of_the_residents_territories(
     build(bob, auch, title="Pas encore", opens_at=NOW + datetime.timedelta(days=1))
     build(bob, auch, publish=False, title="Brouillon")
     with django_assert_num_queries(1):
-        items = selectors.consultation_feed([auch, grand_auch], 10, None)
+        items = consultation_feed([auch, grand_auch], 10, None)
     assert [item.title for item in items] == ["Ouverte à Auch"]
     assert items[0].url.startswith("/consultations/") and items[0].kind == "Consultation"
-    assert selectors.consultation_feed([marciac], 10, None) == []
+    assert consultation_feed([marciac], 10, None) == []

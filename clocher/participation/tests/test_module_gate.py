@@ -48,3 +48,14 @@ def test_a_budget_of_a_collectivity_with_participation_off_is_not_found(auch: Te
     from django.http import Http404
     with pytest.raises(Http404):
         access_budget(gers_portal, budget.pk)
+
+
+def test_a_consultation_of_a_collectivity_with_participation_off_is_a_404(gers_client: Client, auch: Territory,
+                                                                         gers_portal: Any) -> None:
+    from .test_feed import consultation
+
+    asked = consultation(auch, "Cantine", auch)
+    with time_machine.travel(NOW, tick=False):
+        assert gers_client.get(f"/consultations/{asked.pk}/").status_code == 200
+        ModuleSetting.objects.create(territory=auch, module="participation", enabled=False)
+        assert gers_client.get(f"/consultations/{asked.pk}/").status_code == 404
