@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "clocher.news",
     "clocher.reports",
     "clocher.participation",
+    "clocher.notifications",
     "clocher.imports",
     "clocher.api",
     "clocher.backoffice",

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    """What each resident follows, and the messages that reach them: web push, e-mail, inbox (issue 8)."""
+
+    name = "clocher.notifications"
+    label = "notifications"
+    verbose_name = _("Notifications")
