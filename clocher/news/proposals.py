@@ -27,7 +27,7 @@ from clocher.territories.selectors import is_in_portal, roles_of, territories_of
 from clocher.territories.services import record_audit
 
 from .models import Article, ArticleKind
-from .services import NewsRejected, clean_article_data
+from .services import NewsRejected, clean_article_data, schedule_article_announcement
 
 PROPOSALS_PER_DAY = 10
 MODERATION_ROLES = (Role.ADMIN, Role.MODERATOR)
@@ -189,7 +189,7 @@ def accept_article_proposal(actor: Any, article: Article, message: str = "") -> 
     """Accepts a pending proposal and publishes it now, the organisation showing as its author.
 
     Refuses an actor who is not moderator or admin of the commune, and a proposal already decided
-    (a second decision). Writes an AuditEntry on the commune.
+    (a second decision). Writes an AuditEntry on the commune; announces the article after the commit.
     """
     _check_moderator(actor, article)
     article = _pending(article)
@@ -205,6 +205,7 @@ def accept_article_proposal(actor: Any, article: Article, message: str = "") -> 
     record_audit(article.territory, actor, "news.proposal.accept",
                  _("Actualité proposée acceptée : %(title)s") % {"title": article.title},
                  {"article": article.pk, "organisation": article.organisation_id})
+    schedule_article_announcement(article)
     return article
 
 

@@ -393,7 +393,8 @@ def publish_article(actor: Any, article: Article, at: datetime.datetime | None =
 
     Refuses an actor who is not admin or editor of the publishing territory, an organisation's
     proposal still waiting for its moderator (accept it instead), a proposal that was refused, and
-    an expiry that would come before the publication. Writes an AuditEntry.
+    an expiry that would come before the publication. Writes an AuditEntry and, after the commit,
+    schedules tasks.announce_article for the publication (announced once per article).
     """
     _check_role(actor, article.territory)
     article = _lock(article)
@@ -417,7 +418,15 @@ def publish_article(actor: Any, article: Article, at: datetime.datetime | None =
     record_audit(article.territory, actor, action, summary % {"title": article.title},
                  {"article": article.pk, "status": [old[0], article.status],
                   "published_at": [old[1], _jsonable(article.published_at)]})
+    schedule_article_announcement(article)
     return article
+
+
+def schedule_article_announcement(article: Article) -> None:
+    """After the commit, announces the article to residents at its publication (now or its date)."""
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.schedule_article_announcement(article))
 
 
 def _set_status(actor: Any, article: Article, status: str, action: str, summary: str) -> Article:
