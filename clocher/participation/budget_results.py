@@ -243,13 +243,14 @@ def _day(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%d.%m.%Y")
 
 
-def export_pb(budget: Budget) -> str:
+def export_pb(budget: Budget, *, public: bool = False) -> str:
     """The counted vote as a Pabulib file, its winners in the `selected` column.
 
     The caller checks that the budget was counted (`results` not empty); the winners are those of
-    that count, and the ballots those stored, which the count read.
+    that count, and the ballots those stored, which the count read. `public`: the residents' file,
+    where paper ballots are numbered rather than named by the reference staff typed.
     """
-    instance = instance_of(budget)
+    instance = instance_of(budget, public=public)
     kept = {key: value for key, value in budget.pabulib_meta.items() if key in _KEPT_META}
     meta: dict[str, str] = {
         "description": budget.title, "country": "France", "unit": budget.territory.name,

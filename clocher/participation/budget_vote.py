@@ -376,17 +376,21 @@ def rule_fits(ballot_kind: str, rule: str) -> bool:
     return not (ballot_kind == BallotKind.RANKING and rule == CountingRule.MES)
 
 
-def voter_ids(ballots: list[BudgetBallot]) -> dict[Any, str]:
+def voter_ids(ballots: list[BudgetBallot], *, public: bool = False) -> dict[Any, str]:
     """The voter id each ballot gets in a Pabulib file, distinct: an imported ballot keeps its
     file's id, a paper ballot its reference ("papier-…"), an online ballot a number. Ballots
-    come ordered by their random key, so numbers say nothing of who voted when."""
+    come ordered by their random key, so numbers say nothing of who voted when.
+
+    `public`: the file anyone downloads, where a paper ballot is "papier-<number>" instead of the
+    reference staff typed, which is free text (a name written on the sheet would name a voter)."""
     ids: dict[Any, str] = {}
-    number = 0
+    number = paper = 0
     for ballot in ballots:
         if ballot.source == BallotSource.IMPORTED and ballot.label:
             ids[ballot.pk] = ballot.label
         elif ballot.source == BallotSource.PAPER:
-            ids[ballot.pk] = f"papier-{ballot.label}"
+            paper += 1
+            ids[ballot.pk] = f"papier-{paper}" if public else f"papier-{ballot.label}"
         else:
             number += 1
             ids[ballot.pk] = str(number)
@@ -395,13 +399,14 @@ def voter_ids(ballots: list[BudgetBallot]) -> dict[Any, str]:
     return ids
 
 
-def instance_of(budget: Budget) -> pabulib.Instance:
+def instance_of(budget: Budget, *, public: bool = False) -> pabulib.Instance:
     """The budget's projects on the ballot and every ballot stored, as a Pabulib instance whose
-    project ids are the projects' codes. Counting, the export and the import's check use it."""
+    project ids are the projects' codes. Counting, the export and the import's check use it;
+    `public` as for `voter_ids`."""
     projects = list(ballot_projects(budget))
     codes = {project.pk: project.code for project in projects}
     ballots = list(BudgetBallot.objects.filter(budget=budget).order_by("id").only("id", "source", "label"))
-    ids = voter_ids(ballots)
+    ids = voter_ids(ballots, public=public)
     chosen: dict[Any, list[tuple[int, int, str]]] = {ballot.pk: [] for ballot in ballots}
     items = BudgetBallotItem.objects.filter(ballot__budget=budget).values_list("ballot_id", "project_id", "points", "rank")
     for ballot_id, project_id, points, rank in items.iterator(chunk_size=5000):

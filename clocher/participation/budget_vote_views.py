@@ -213,10 +213,11 @@ def results_csv_view(request: PortalRequest, pk: int) -> HttpResponse:
 def results_pb(request: PortalRequest, pk: int) -> HttpResponse:
     """The vote as a Pabulib file (anonymous ballots, winners selected), once results are public."""
     budget, _found = _published_results(request, pk)
-    return pb_response(budget)
+    return pb_response(budget, public=True)
 
 
-def pb_response(budget: Budget) -> HttpResponse:
-    response = HttpResponse(export_pb(budget), content_type="text/plain; charset=utf-8")
+def pb_response(budget: Budget, *, public: bool = False) -> HttpResponse:
+    """The Pabulib file as a download; `public` numbers paper ballots (see `voter_ids`)."""
+    response = HttpResponse(export_pb(budget, public=public), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="budget-{budget.pk}.pb"'
     return response
