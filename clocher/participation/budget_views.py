@@ -50,6 +50,9 @@ from .models import LEVEL_RANK, Eligibility, Level
 PROJECTS_PER_DAY = 5
 # Comments one account (or one address) may post in an hour, across all projects.
 COMMENTS_PER_HOUR = 10
+# Supports given or withdrawn by one account in an hour, across all projects: a resident reading
+# the projects supports a few dozen; a script toggling one in a loop only loads the database.
+SUPPORTS_PER_HOUR = 60
 PROJECTS_SHOWN = 300
 # The order the commune's list shows phases in: what one can act on first.
 LIST_ORDER = (Phase.PROPOSALS, Phase.VOTE, Phase.REVIEW, Phase.COUNTING, Phase.ANNOUNCED, Phase.RESULTS)
@@ -239,15 +242,22 @@ def project_support(request: PortalRequest, pk: int, project_id: int) -> HttpRes
     back = reverse("budgets:project", kwargs={"pk": budget.pk, "project_id": project.pk})
     if not request.user.is_authenticated:
         return _to_login(request, back)
+    key = f"budgets:supports:user:{request.user.pk}"
+    if _used(key) >= SUPPORTS_PER_HOUR:
+        messages.error(request, _("Vous avez donné ou retiré beaucoup de soutiens : réessayez dans une heure."))
+        return HttpResponseRedirect(back + "#soutien")
     try:
         if request.POST.get("support") == "0":
-            budget_services.unsupport_project(request.user, project)
+            changed = budget_services.unsupport_project(request.user, project)
             messages.success(request, _("Votre soutien est retiré."))
         else:
-            budget_services.support_project(request.user, project)
+            changed = budget_services.support_project(request.user, project)
             messages.success(request, _("Merci : votre soutien est compté."))
     except BudgetRefused as exc:
         messages.error(request, str(exc))
+    else:
+        if changed:
+            _count(key, 3600)
     return HttpResponseRedirect(back + "#soutien")
 
 

@@ -15,6 +15,7 @@ from django.test import Client
 
 from clocher.accounts.models import User
 from clocher.participation import budget_services, budget_vote
+from clocher.participation.budget_views import SUPPORTS_PER_HOUR
 from clocher.participation.budget_vote import VoteRefused
 from clocher.participation.budgets import (
     BallotKind,
@@ -22,6 +23,7 @@ from clocher.participation.budgets import (
     BudgetBallotItem,
     Project,
     ProjectStatus,
+    ProjectSupport,
 )
 from clocher.participation.models import Participation
 from clocher.territories.models import AuditEntry, Portal, Role, Territory
@@ -300,3 +302,27 @@ def test_a_moderator_cannot_review_or_add_projects(gers_portal: Portal, mona: Us
     assert client.post(url, {"status": "ineligible", "reason": "Non"}).status_code in (403, 404)
     project.refresh_from_db()
     assert project.status == ProjectStatus.ELIGIBLE
+
+
+def test_toggling_a_support_in_a_loop_is_stopped_after_an_hour_s_worth(gers_portal: Portal, resident: User,
+                                                                       auch: Territory) -> None:
+    budget = make_budget(auch, level="email", proposals_opens_at=NOW - datetime.timedelta(days=1),
+                         proposals_closes_at=NOW + datetime.timedelta(days=5),
+                         vote_opens_at=NOW + datetime.timedelta(days=6),
+                         vote_closes_at=NOW + datetime.timedelta(days=9))
+    project = Project.objects.filter(budget=budget).first()
+    assert project is not None
+    Project.objects.filter(pk=project.pk).update(status=ProjectStatus.SUBMITTED)
+    client = Client(HTTP_HOST=GERS_HOST)
+    client.force_login(resident)
+    url = f"/budgets/{budget.pk}/projets/{project.pk}/soutien/"
+    with time_machine.travel(NOW, tick=False):
+        for n in range(SUPPORTS_PER_HOUR):
+            client.post(url, {"support": str((n + 1) % 2)})
+        assert ProjectSupport.objects.count() == 0  # an even number of toggles
+        stopped = client.post(url, {"support": "1"}, follow=True)
+        assert "réessayez dans une heure" in stopped.content.decode()
+        assert ProjectSupport.objects.count() == 0
+    with time_machine.travel(NOW + datetime.timedelta(hours=1, minutes=1), tick=False):
+        client.post(url, {"support": "1"})
+    assert ProjectSupport.objects.count() == 1
