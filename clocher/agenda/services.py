@@ -616,7 +616,8 @@ def create_event(
     needs `published_at`. Refuses an actor who is neither admin nor editor of the territory (unless
     `skip_role_check`, for clocher.agenda.proposals which checked membership itself), invalid data
     (clean_event_data), unknown categories and an audience outside the territory's portals.
-    Writes an AuditEntry; stores the already re-encoded image.
+    Writes an AuditEntry; stores the already re-encoded image; a published or scheduled event is
+    announced after the commit, at its publication (tasks.announce_event).
     """
     if not skip_role_check:
         _check_role(actor, territory)
@@ -633,7 +634,16 @@ def create_event(
         _("Événement créé : %(title)s") % {"title": event.title},
         {"event": event.pk, "status": status, "categories": codes},
     )
+    if status in (Status.PUBLISHED, Status.SCHEDULED):
+        _announce_after_commit(event)
     return event
+
+
+def _announce_after_commit(event: Event) -> None:
+    """After the commit, announces the event to residents at its publication (now or its date)."""
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.schedule_event_announcement(event))
 
 
 def _apply(event: Event, cleaned: dict[str, Any]) -> dict[str, Any]:
@@ -709,7 +719,8 @@ def publish_event(actor: Any, event: Event, at: datetime.datetime | None = None)
     """Publishes an event now, or schedules it when `at` is in the future.
 
     Refuses an actor who is neither admin nor editor of the publishing territory, and a proposal
-    that waits for moderation or was refused (accept_event publishes those). Writes an AuditEntry.
+    that waits for moderation or was refused (accept_event publishes those). Writes an AuditEntry;
+    announces the event after the commit, at its publication (tasks.announce_event).
     """
     _check_role(actor, event.territory)
     event = _locked(event)
@@ -724,6 +735,7 @@ def publish_event(actor: Any, event: Event, at: datetime.datetime | None = None)
         event.territory, actor, "agenda.event.publish", summary % {"title": event.title},
         {"event": event.pk, "status": [old, status], "published_at": _jsonable(published_at)},
     )
+    _announce_after_commit(event)
     return event
 
 
@@ -885,6 +897,8 @@ def _decide(actor: Any, event: Event, accepted: bool, message: str) -> Event:
     summary = _("Proposition acceptée : %(title)s") if accepted else _("Proposition refusée : %(title)s")
     record_audit(event.territory, actor, "agenda.event.accept" if accepted else "agenda.event.refuse",
                  summary % {"title": event.title}, {"event": event.pk, "message": message})
+    if accepted:
+        _announce_after_commit(event)
     return event
 
 
