@@ -1,7 +1,8 @@
 """Writes on reports: a resident submits or supports one, agents handle it.
 
-Every write runs in a transaction, writes a ReportEvent (the report's history) and schedules the
-reporter's e-mail with transaction.on_commit, so nobody is told about a change that rolled back.
+Every write runs in a transaction, writes a ReportEvent (the report's history) and schedules telling
+the reporter with transaction.on_commit (a notification to an account, else an e-mail to the address
+left), so nobody is told about a change that rolled back.
 Rate limiting is the caller's job (the view knows the address and the account): it asks
 `reports_left(key)` before and calls `count_report(key)` after a submission.
 """
@@ -418,12 +419,19 @@ def post_update(actor: Any, report: Report, text: str) -> ReportEvent:
 
 
 def _mail_reporter(event_id: int) -> None:
-    """Tells the reporter what changed, in French, at the address they gave or their account's."""
+    """Tells the reporter what changed: through the notifications app when they reported with an
+    account (their preferences decide the channels: no second, direct e-mail), else in French at
+    the address they gave (clocher.reports.notifications says why)."""
     event = ReportEvent.objects.select_related(
         "report", "report__category", "report__territory", "report__reporter"
     ).defer("report__territory__boundary").get(pk=event_id)
     report = event.report
-    recipient = report.reporter_email or (report.reporter.email if report.reporter else "")
+    if report.reporter_id is not None:
+        from .notifications import announce_to_reporter
+
+        announce_to_reporter(event)
+        return
+    recipient = report.reporter_email
     if not recipient:
         return
     values = {

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from clocher.notifications.models import Notification
 from clocher.reports import services
 from clocher.reports.models import EventKind, Report, ReportCategory, ReportEvent, ReportStatus
 from clocher.reports.routing import ReportRefused
@@ -317,13 +318,15 @@ def test_a_status_change_e_mails_the_reporter_after_the_commit(
     assert "Propriété privée." in mail.body
 
 
-def test_the_account_s_address_is_used_when_the_reporter_gave_none(
+def test_a_reporter_with_an_account_is_told_through_the_notifications_not_a_direct_e_mail(
     gers_portal, bounded, lighting, resident, agent, mailoutbox, django_capture_on_commit_callbacks
 ):
+    # clocher.reports.notifications: their preferences decide the channels (e-mail included).
     report = _submit(gers_portal, lighting, reporter=resident)
     with django_capture_on_commit_callbacks(execute=True):
-        change_status(agent, report, S.ACKNOWLEDGED)
-    assert [m.to for m in mailoutbox] == [["resident@example.org"]]
+        event = change_status(agent, report, S.ACKNOWLEDGED)
+    assert mailoutbox == []
+    assert Notification.objects.get(key=f"reports.event:{event.pk}").recipient == resident
 
 
 def test_an_anonymous_reporter_is_not_e_mailed(
