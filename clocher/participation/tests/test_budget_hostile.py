@@ -326,3 +326,24 @@ def test_toggling_a_support_in_a_loop_is_stopped_after_an_hour_s_worth(gers_port
     with time_machine.travel(NOW + datetime.timedelta(hours=1, minutes=1), tick=False):
         client.post(url, {"support": "1"})
     assert ProjectSupport.objects.count() == 1
+
+
+def test_staff_form_errors_are_tied_to_their_fields(staff: Client, auch: Territory) -> None:
+    budget = make_budget(auch)
+    p = pks(budget)
+    base = f"/gestion/{auch.pk}/participation/budgets/{budget.pk}/"
+    with time_machine.travel(NOW, tick=False):
+        paper = staff.post(base + "vote/papier/", {"label": "", "project": [p["1"]]}).content.decode()
+    field = re.search(r'<input type="text" name="label"[^>]*>', paper)
+    assert field is not None and 'aria-invalid="true"' in field.group() and "label-errors" in field.group()
+    before_vote = make_budget(auch, now=NOW + datetime.timedelta(days=40), title="Plus tard")
+    project = Project.objects.filter(budget=before_vote).first()
+    assert project is not None
+    with time_machine.travel(NOW, tick=False):
+        review = staff.post(f"/gestion/{auch.pk}/participation/budgets/{before_vote.pk}/projets/{project.pk}/decision/",
+                            {"status": "nonsense", "final_cost": "9" * 30})
+    page = review.content.decode()
+    assert review.status_code == 400
+    fieldset = re.search(r"<fieldset[^>]*>\s*<legend>Décision</legend>", page)
+    assert fieldset is not None and 'aria-describedby="decision-errors"' in fieldset.group()
+    assert 'id="decision-errors"' in page
