@@ -41,7 +41,7 @@ def marks_from(data: QueryDict, budget: Budget, projects: Iterable[Project]) -> 
                 errors.append(_("Un projet choisi ne fait pas partie de ce vote : rechargez la page."))
                 continue
             marks[number] = 1
-        return marks, errors
+        return marks, list(dict.fromkeys(errors))  # a sentence once, however many values are wrong
     field = "points" if kind == BallotKind.CUMULATIVE else "rank"
     for project in projects:
         raw = data.get(f"{field}-{project.pk}", "")

@@ -347,3 +347,14 @@ def test_staff_form_errors_are_tied_to_their_fields(staff: Client, auch: Territo
     fieldset = re.search(r"<fieldset[^>]*>\s*<legend>Décision</legend>", page)
     assert fieldset is not None and 'aria-describedby="decision-errors"' in fieldset.group()
     assert 'id="decision-errors"' in page
+
+
+def test_many_wrong_values_give_one_sentence_and_too_many_fields_a_400(voter: Client, auch: Territory) -> None:
+    budget = make_budget(auch)
+    with time_machine.travel(NOW, tick=False):
+        response = voter.post(f"/budgets/{budget.pk}/vote/", {"project": [f"x{n}" for n in range(500)]})
+        flood = voter.post(f"/budgets/{budget.pk}/vote/", {"project": [str(n) for n in range(5000)]})
+    assert response.status_code == 400
+    assert response.content.decode().count("ne fait pas partie de ce vote") == 1
+    assert flood.status_code == 400
+    _nothing_stored()
