@@ -14,6 +14,7 @@ import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -25,6 +26,7 @@ from clocher.territories.models import Territory
 from clocher.territories.selectors import roles_of
 from clocher.territories.services import EDIT_ROLES, ActionRefused, record_audit
 
+from . import notifications
 from .consultation_selectors import (
     AnswerValue,
     draft_of,
@@ -225,7 +227,8 @@ def publish_consultation(actor: Any, consultation: Consultation) -> Consultation
     """Make a draft consultation visible to residents; answers start at its opening date.
 
     Refuses an actor without the role, a consultation without questions, and one whose closing
-    date has passed. Writes a journal line.
+    date has passed. Writes a journal line; announces a consultation already open after the commit
+    (one to open later: `clocher participation announce-due`).
     """
     _check_staff(actor, consultation.territory)
     if consultation.status == ConsultationStatus.PUBLISHED:
@@ -241,6 +244,9 @@ def publish_consultation(actor: Any, consultation: Consultation) -> Consultation
         record_audit(consultation.territory, actor, "participation.consultation_published",
                      _("Consultation « %(title)s » publiée") % {"title": consultation.title},
                      {"consultation": consultation.pk})
+        if consultation.opens_at <= now:
+            # Already open: say so now; an opening to come is `clocher participation announce-due`'s.
+            transaction.on_commit(partial(notifications.consultation_opened, consultation))
     return consultation
 
 

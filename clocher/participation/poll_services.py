@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -21,6 +22,7 @@ from clocher.territories.models import Territory
 from clocher.territories.selectors import roles_of
 from clocher.territories.services import EDIT_ROLES, ActionRefused, record_audit
 
+from . import notifications
 from .models import Eligibility, Level, Participation
 from .poll_selectors import eligibility_choices
 from .polls import (
@@ -197,7 +199,8 @@ def update_poll(actor: Any, poll: Poll, data: PollData) -> Poll:
 def publish_poll(actor: Any, poll: Poll) -> Poll:
     """Make a draft poll visible to residents; votes start at its opening date.
 
-    Refuses an actor without the role, and a poll whose closing date has passed. Writes a journal line.
+    Refuses an actor without the role, and a poll whose closing date has passed. Writes a journal line;
+    announces a poll already open after the commit (one to open later: `clocher participation announce-due`).
     """
     _check_staff(actor, poll.territory)
     if poll.status == PollStatus.PUBLISHED:
@@ -210,6 +213,9 @@ def publish_poll(actor: Any, poll: Poll) -> Poll:
         poll.save(update_fields=["status", "published_at", "updated_at"])
         record_audit(poll.territory, actor, "participation.poll_published",
                      _("Sondage « %(title)s » publié") % {"title": poll.title}, {"poll": poll.pk})
+        if poll.opens_at <= now:
+            # Already open: say so now; an opening to come is `clocher participation announce-due`'s.
+            transaction.on_commit(partial(notifications.poll_opened, poll))
     return poll
 
 
