@@ -34,6 +34,7 @@ from .budget_vote import rule_fits
 from .budgets import (
     BallotKind,
     Budget,
+    BudgetBallot,
     BudgetStatus,
     CountingRule,
     Progress,
@@ -232,7 +233,7 @@ def update_budget(actor: Any, budget: Budget, data: BudgetData) -> Budget:
     now = timezone.now()
     with transaction.atomic():
         budget = Budget.objects.select_for_update().select_related("territory", "eligibility").get(pk=budget.pk)
-        if has_vote_opened(budget, now):
+        if has_vote_opened(budget, now) or _ballots_cast(budget):
             if not _frozen_fields_same(budget, clean):
                 raise BudgetRefused(FROZEN_ONCE_VOTING)
             if clean.vote_closes_at != budget.vote_closes_at and (
@@ -293,6 +294,13 @@ def publish_budget(actor: Any, budget: Budget) -> Budget:
 
 
 # Projects -------------------------------------------------------------------------------------
+
+
+def _ballots_cast(budget: Budget) -> bool:
+    """Whether the budget holds ballots: an imported budget is a draft whose ballots were cast
+    under its rules and on its list of projects, which then may not change any more than once a
+    vote opens."""
+    return BudgetBallot.objects.filter(budget_id=budget.pk).exists()
 
 
 def _locked_phase(budget: Budget) -> str:
@@ -519,7 +527,7 @@ def add_project(actor: Any, budget: Budget, data: ProjectData) -> Project:
     _check_role(actor, budget.territory)
     clean = _clean_project(budget, data)
     with transaction.atomic():
-        if _locked_phase(budget) not in BEFORE_VOTE:
+        if _locked_phase(budget) not in BEFORE_VOTE or _ballots_cast(budget):
             raise BudgetRefused(_("Le vote a commencé : la liste des projets ne peut plus changer."))
         project = _insert_project(budget, clean, None)
         record_audit(budget.territory, actor, "participation.budget_project_added",
@@ -555,7 +563,7 @@ def review_project(actor: Any, project: Project, status: str, *, reason: str = "
         raise BudgetRefused(_("Le coût retenu doit être compris entre 0 € et l'enveloppe (%(amount)s €).")
                             % {"amount": _euros(budget.amount)}, "final_cost")
     with transaction.atomic():
-        if _locked_phase(budget) not in BEFORE_VOTE:
+        if _locked_phase(budget) not in BEFORE_VOTE or _ballots_cast(budget):
             raise BudgetRefused(_("Le vote a commencé : les décisions sur les projets ne peuvent plus changer."))
         project = Project.objects.select_for_update().select_related("budget__territory").get(pk=project.pk)
         if project.status == ProjectStatus.WITHDRAWN:
@@ -591,7 +599,7 @@ def hide_project(actor: Any, project: Project, reason: str) -> Project:
         project = Project.objects.select_for_update().select_related("budget__territory").get(pk=project.pk)
         if project.hidden_at is not None:
             return project
-        if phase not in BEFORE_VOTE and project.status == ProjectStatus.ELIGIBLE:
+        if (phase not in BEFORE_VOTE or _ballots_cast(project.budget)) and project.status == ProjectStatus.ELIGIBLE:
             raise BudgetRefused(_("Ce projet est soumis au vote : il ne peut plus être masqué."))
         project.hidden_at = timezone.now()
         project.save(update_fields=["hidden_at", "updated_at"])
@@ -610,7 +618,7 @@ def unhide_project(actor: Any, project: Project) -> Project:
         project = Project.objects.select_for_update().select_related("budget__territory").get(pk=project.pk)
         if project.hidden_at is None:
             return project
-        if phase not in BEFORE_VOTE and project.status == ProjectStatus.ELIGIBLE:
+        if (phase not in BEFORE_VOTE or _ballots_cast(project.budget)) and project.status == ProjectStatus.ELIGIBLE:
             raise BudgetRefused(_("Le vote a commencé : ce projet ne peut plus revenir sur le bulletin."))
         project.hidden_at = None
         project.save(update_fields=["hidden_at", "updated_at"])

@@ -15,12 +15,16 @@ from django.test import Client
 
 from clocher.accounts.models import User
 from clocher.participation import budget_services, budget_vote
+from clocher.participation.budget_forms import budget_initial
+from clocher.participation.budget_services import BudgetData
 from clocher.participation.budget_views import SUPPORTS_PER_HOUR
 from clocher.participation.budget_vote import VoteRefused
 from clocher.participation.budgets import (
     BallotKind,
+    BallotSource,
     BudgetBallot,
     BudgetBallotItem,
+    BudgetStatus,
     Project,
     ProjectStatus,
     ProjectSupport,
@@ -358,3 +362,29 @@ def test_many_wrong_values_give_one_sentence_and_too_many_fields_a_400(voter: Cl
     assert response.content.decode().count("ne fait pas partie de ce vote") == 1
     assert flood.status_code == 400
     _nothing_stored()
+
+
+def test_a_draft_holding_imported_ballots_keeps_the_rules_and_projects_they_were_cast_under(
+    auch: Territory, bob: User, mona: User,
+) -> None:
+    budget = make_budget(auch, status=BudgetStatus.DRAFT, vote_opens_at=NOW - datetime.timedelta(days=3),
+                         vote_closes_at=NOW - datetime.timedelta(days=2))
+    p = pks(budget)
+    ballot = BudgetBallot.objects.create(budget=budget, source=BallotSource.IMPORTED, label="v1")
+    BudgetBallotItem.objects.create(ballot=ballot, project_id=p["1"])
+    initial = budget_initial(budget)
+    initial["territories"] = [auch]
+    project = Project.objects.get(pk=p["1"])
+    with time_machine.travel(NOW, tick=False):
+        with pytest.raises(budget_services.BudgetRefused):  # approval ballots read as points would be 0 points
+            budget_services.update_budget(bob, budget, BudgetData(**{**initial, "ballot_kind": BallotKind.CUMULATIVE,
+                                                                     "points": 10}))
+        with pytest.raises(budget_services.BudgetRefused):
+            budget_services.review_project(bob, project, ProjectStatus.INELIGIBLE, reason="Trop cher")
+        with pytest.raises(budget_services.BudgetRefused):
+            budget_services.hide_project(mona, project, "Doublon")
+        budget_services.update_budget(bob, budget, BudgetData(**{**initial, "title": "Toulouse 2022"}))
+    budget.refresh_from_db()
+    project.refresh_from_db()
+    assert (budget.ballot_kind, budget.title) == (BallotKind.APPROVAL_BUDGET, "Toulouse 2022")
+    assert project.status == ProjectStatus.ELIGIBLE and project.hidden_at is None
