@@ -253,6 +253,19 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Clocher <ne-pas-repondre@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Web Push (clocher/notifications/vapid.py). Without these, `clocher vapid` makes a key pair once and
+# keeps it in the database. VAPID_PRIVATE_KEY: PEM, or base64url of the raw 32-byte key; the public
+# key, when given, must match it. The subject tells push services whom to contact (mailto: or https:).
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY")
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:ne-pas-repondre@localhost")
+# The push services a browser's subscription may point at (a host, or a parent domain of hosts):
+# the server posts to these addresses, so any other one is refused rather than fetched.
+PUSH_SERVICE_HOSTS = env_list(
+    "PUSH_SERVICE_HOSTS",
+    "fcm.googleapis.com,push.services.mozilla.com,notify.windows.com,push.apple.com",
+)
+
 # Security headers. HTTPS settings follow SECURE_SSL, which production turns on.
 SECURE_SSL = env_bool("SECURE_SSL", False)
 SECURE_SSL_REDIRECT = SECURE_SSL

@@ -178,6 +178,8 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # Pushes tried so far: a push service that answers "later" (429, 5xx) gets a few more tries.
+    attempts = models.PositiveSmallIntegerField(default=0)
     # Which sender took it from "pending" (fanout.claim): the one that claimed it sends it, nobody else.
     claim = models.UUIDField(null=True, blank=True)
 

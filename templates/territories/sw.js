@@ -90,3 +90,34 @@ self.addEventListener("sync", function (event) {
     event.waitUntil(self.ClocherOutbox.flush());
   }
 });
+
+// Web Push (clocher/notifications/push.py): the payload is JSON {title, body, url, tag, urgent}.
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (error) { data = {}; }
+  var title = data.title || self.registration.scope;
+  event.waitUntil(self.registration.showNotification(title, {
+    body: data.body || "",
+    icon: "{% url 'icon' size=192 %}",
+    badge: "{% url 'icon' size=192 %}",
+    tag: data.tag || undefined,
+    renotify: Boolean(data.tag),
+    requireInteraction: Boolean(data.urgent),
+    data: { url: data.url || "/" }
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var target;
+  try { target = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin); }
+  catch (error) { target = new URL("/", self.location.origin); }
+  // Only a page of this portal: a payload never sends anyone elsewhere.
+  if (target.origin !== self.location.origin) { target = new URL("/", self.location.origin); }
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
+    for (var i = 0; i < windows.length; i += 1) {
+      if (windows[i].url === target.href && "focus" in windows[i]) { return windows[i].focus(); }
+    }
+    return self.clients.openWindow(target.href);
+  }));
+});
