@@ -8,3 +8,6 @@ class NotificationsConfig(AppConfig):
     name = "clocher.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from . import module  # noqa: F401  # registers what "download my data" needs
