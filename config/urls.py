@@ -24,7 +24,6 @@ urlpatterns = [
     path("", include("clocher.participation.poll_urls")),
     path("", include("clocher.participation.consultation_urls")),
     path("", include("clocher.participation.budget_urls")),
-    path("", include("clocher.notifications.push_urls")),
     path("", include("clocher.notifications.urls")),
     path("", include("clocher.notifications.push_urls")),
     path("open311/v2/", include("clocher.reports.open311_urls")),
