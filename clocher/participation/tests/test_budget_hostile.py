@@ -22,6 +22,7 @@ from clocher.participation.budget_vote import VoteRefused
 from clocher.participation.budgets import (
     BallotKind,
     BallotSource,
+    Budget,
     BudgetBallot,
     BudgetBallotItem,
     BudgetStatus,
@@ -388,3 +389,16 @@ def test_a_draft_holding_imported_ballots_keeps_the_rules_and_projects_they_were
     project.refresh_from_db()
     assert (budget.ballot_kind, budget.title) == (BallotKind.APPROVAL_BUDGET, "Toulouse 2022")
     assert project.status == ProjectStatus.ELIGIBLE and project.hidden_at is None
+
+
+def test_the_budget_form_ties_a_choice_s_error_to_its_group_and_takes_garbage(staff: Client, auch: Territory) -> None:
+    url = f"/gestion/{auch.pk}/participation/budgets/nouveau/"
+    response = staff.post(url, {"title": "<script>x</script>", "amount": str(2**64), "rule": "drop table",
+                                "ballot_kind": "approval", "level": "email", "min_projects": "abc",
+                                "proposals_opens_at": "2026-13-45T25:61", "territories": ["abc", str(2**64)]})
+    assert response.status_code == 400
+    page = response.content.decode()
+    fieldset = re.search(r"<fieldset[^>]*>\s*<legend>Règle de dépouillement</legend>", page)
+    assert fieldset is not None and "id_rule_error" in fieldset.group()
+    assert 'id="id_rule_error"' in page and "<script>x" not in page
+    assert not Budget.objects.exists()
