@@ -9,6 +9,7 @@ from django.core import mail
 from PIL import Image
 from playwright.sync_api import expect
 
+from clocher.notifications.models import Notification, Topic
 from clocher.reports.models import (
     EventKind,
     Report,
@@ -123,10 +124,12 @@ def test_a_report_from_auch_goes_from_the_residents_photo_to_the_agents_after_ph
     report.refresh_from_db()
     assert report.status == ReportStatus.RESOLVED
 
-    # The resident's e-mails arrive: acknowledged, the public update, resolved.
-    to_resident = [m for m in mail.outbox if m.to == [resident.email]]
-    assert len(to_resident) == 3
-    assert any("Lampe remplacée ce matin." in m.body for m in to_resident)
+    # The resident is told of each step through their notifications (acknowledged, the public
+    # update, resolved), not by a direct e-mail besides (docs/notifications-triggers.md).
+    told = Notification.objects.filter(recipient=resident, topic=Topic.MY_REPORTS)
+    assert told.count() == 3
+    assert told.filter(body="Lampe remplacée ce matin.").exists()
+    assert not [m for m in mail.outbox if m.to == [resident.email]]
 
     # The public page shows the timeline and the "after" photo, never the reporter's name.
     _tap(page, page.locator(".site-header").get_by_role("button", name="Se déconnecter"))
