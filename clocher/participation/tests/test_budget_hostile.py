@@ -402,3 +402,14 @@ def test_the_budget_form_ties_a_choice_s_error_to_its_group_and_takes_garbage(st
     assert fieldset is not None and "id_rule_error" in fieldset.group()
     assert 'id="id_rule_error"' in page and "<script>x" not in page
     assert not Budget.objects.exists()
+
+
+def test_ids_beyond_any_column_are_404(voter: Client, staff: Client, auch: Territory) -> None:
+    huge = 2**64
+    for url in (f"/budgets/{huge}/", f"/budgets/{huge}/vote/", f"/budgets/{huge}/resultats.pb",
+                f"/budgets/{huge}/projets/{huge}/"):
+        assert voter.get(url).status_code == 404, url
+    assert voter.post(f"/budgets/{huge}/projets/1/soutien/", {"support": "1"}).status_code == 404
+    for url in (f"/gestion/{auch.pk}/participation/budgets/{huge}/", f"/gestion/{huge}/participation/budgets/",
+                f"/gestion/{auch.pk}/participation/budgets/{huge}/vote/"):
+        assert staff.get(url).status_code == 404, url
