@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from clocher.accounts.models import User
-from clocher.notifications import push
+from clocher.notifications import push, vapid
 from clocher.notifications.models import PushSubscription
 from clocher.territories.models import Territory
 from conftest import GERS_HOST
@@ -155,7 +155,7 @@ def test_a_visitor_is_asked_for_a_commune_first(gers_client: Client, auch: Terri
 
 def test_the_key_endpoint_gives_the_vapid_public_key(gers_client: Client) -> None:
     key = gers_client.get("/notifications/appareil/cle.json").json()["publicKey"]
-    assert key == push.vapid.public_key() and key.startswith("B")
+    assert key == vapid.public_key() and key.startswith("B")
 
 
 def test_the_service_worker_shows_pushes_and_opens_same_origin_pages_only(gers_client: Client) -> None:
