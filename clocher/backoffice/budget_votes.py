@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from clocher.participation import budget_vote
 from clocher.participation.budget_results import Results, results_csv, results_of
 from clocher.participation.budget_selectors import access_staff_budget, ballot_projects, phase_of
-from clocher.participation.budget_vote_forms import PaperBallotForm, marks_from
+from clocher.participation.budget_vote_forms import PaperBallotForm, invalid_marks, marks_from
 from clocher.participation.budget_vote_views import ballot_context, pb_response
 from clocher.participation.budgets import BallotSource, Budget, BudgetBallot
 from clocher.territories.http import PortalRequest
@@ -38,7 +38,7 @@ PAPER_SHOWN = 500
 
 def _overview(
     request: PortalRequest, territory: Territory, budget: Budget, form: PaperBallotForm,
-    marks: dict[int, int], errors: list[str], status: int = 200,
+    marks: dict[int, int], errors: list[str], status: int = 200, invalid: set[int] | None = None,
 ) -> HttpResponse:
     projects = list(ballot_projects(budget))
     counts = dict.fromkeys(BallotSource.values, 0)
@@ -51,7 +51,7 @@ def _overview(
         request, "backoffice/budget_votes/overview.html", territory, budget=budget, phase=phase_of(budget),
         counts=counts, ballots_total=sum(counts.values()), paper=paper, form=form, errors=errors,
         paper_open=budget_vote.paper_ballots_open(budget), rule_fits=budget_vote.rule_fits(budget.ballot_kind, budget.rule),
-        results=results_of(budget), staff_entry=True, **ballot_context(budget, projects, marks),
+        results=results_of(budget), staff_entry=True, **ballot_context(budget, projects, marks, invalid),
     )
     response.status_code = status
     return response
@@ -84,7 +84,8 @@ def paper_add(request: PortalRequest, territory_id: int, budget_id: int) -> Http
         else:
             messages.success(request, _("Bulletin papier « %(label)s » enregistré.") % {"label": ballot.label})
             return redirect("backoffice:budget_vote", territory_id=territory.pk, budget_id=budget.pk)
-    return _overview(request, territory, budget, form, marks, errors, status=400)
+    return _overview(request, territory, budget, form, marks, errors, status=400,
+                     invalid=invalid_marks(request.POST, budget, projects))
 
 
 def _paper_ballot(budget: Budget, ballot_id: str) -> BudgetBallot:

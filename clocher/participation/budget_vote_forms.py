@@ -58,6 +58,15 @@ def marks_from(data: QueryDict, budget: Budget, projects: Iterable[Project]) -> 
     return marks, errors
 
 
+def invalid_marks(data: QueryDict, budget: Budget, projects: Iterable[Project]) -> set[int]:
+    """The projects whose points or rank field holds something that is not a whole number, so
+    that the page marks those fields invalid (aria-invalid) beside the sentences of `marks_from`."""
+    if budget.ballot_kind in (BallotKind.APPROVAL, BallotKind.APPROVAL_BUDGET):
+        return set()
+    field = "points" if budget.ballot_kind == BallotKind.CUMULATIVE else "rank"
+    return {project.pk for project in projects if _whole(data.get(f"{field}-{project.pk}", "")) is None}
+
+
 class PaperBallotForm(forms.Form):
     """The reference written on a paper ballot; its choices are read by `marks_from`."""
 

@@ -37,7 +37,7 @@ from .budget_vote import (
     own_ballot,
     submit_ballot,
 )
-from .budget_vote_forms import marks_from
+from .budget_vote_forms import invalid_marks, marks_from
 from .budgets import BallotKind, Budget, Project
 from .eligibility import can_take_part, has_verified_email, residence_level
 from .models import LEVEL_RANK, Level
@@ -105,14 +105,16 @@ def chosen_lines(budget: Budget, checked: CheckedBallot) -> list[tuple[str, str]
     return lines
 
 
-def ballot_context(budget: Budget, projects: list[Project], marks: dict[int, int]) -> dict[str, Any]:
-    """What the ballot's fields and its running total need (shared with the staff paper form)."""
+def ballot_context(budget: Budget, projects: list[Project], marks: dict[int, int],
+                   invalid: set[int] | None = None) -> dict[str, Any]:
+    """What the ballot's fields and its running total need (shared with the staff paper form);
+    `invalid`: the projects whose field held no whole number (`invalid_marks`)."""
     checked = check_ballot(budget, projects, marks)
     kind = budget.ballot_kind
     rank_choices = list(range(1, min(len(projects), budget.max_projects or len(projects)) + 1))
     return {
         "rows": [BallotRow(project, euros(project.cost), marks.get(project.pk)) for project in projects],
-        "marks": marks, "kind": kind, "checked": checked, "lines": chosen_lines(budget, checked),
+        "marks": marks, "invalid": invalid or set(), "kind": kind, "checked": checked, "lines": chosen_lines(budget, checked),
         "thousands": get_format("THOUSAND_SEPARATOR"),
         "is_approval": kind in (BallotKind.APPROVAL, BallotKind.APPROVAL_BUDGET),
         "shows_envelope": kind == BallotKind.APPROVAL_BUDGET,
@@ -140,6 +142,7 @@ def vote(request: PortalRequest, pk: int) -> HttpResponse:
     marks = ballot_marks(ballot) if ballot else {}
     editing = request.GET.get("modifier") == "1"
     errors: list[str] = []
+    invalid: set[int] = set()
     checked_now = False
     status = 200
     if request.method == "POST":
@@ -147,6 +150,7 @@ def vote(request: PortalRequest, pk: int) -> HttpResponse:
             return redirect(reverse("account_login") + "?" + urlencode({"next": request.path}))
         editing = True
         marks, errors = marks_from(request.POST, budget, projects)
+        invalid = invalid_marks(request.POST, budget, projects)
         if errors:
             status = 400
         elif request.POST.get("action") == "check":
@@ -170,7 +174,7 @@ def vote(request: PortalRequest, pk: int) -> HttpResponse:
     reasons: list[str] = []
     if phase == Phase.VOTE and ballot is None:
         reasons = can_take_part(user, budget.eligibility).reasons
-    context = ballot_context(budget, projects, marks)
+    context = ballot_context(budget, projects, marks, invalid)
     return render(request, "participation/budgets/vote.html", {
         "budget": budget, "phase": phase, "ballot": ballot,
         "own_summary": ballot_context(budget, projects, ballot_marks(ballot)) if ballot else None,

@@ -413,3 +413,21 @@ def test_ids_beyond_any_column_are_404(voter: Client, staff: Client, auch: Terri
     for url in (f"/gestion/{auch.pk}/participation/budgets/{huge}/", f"/gestion/{huge}/participation/budgets/",
                 f"/gestion/{auch.pk}/participation/budgets/{huge}/vote/"):
         assert staff.get(url).status_code == 404, url
+
+
+def test_a_points_field_holding_no_number_is_marked_invalid(voter: Client, staff: Client, auch: Territory) -> None:
+    budget = make_budget(auch, ballot_kind=BallotKind.CUMULATIVE, points=10)
+    p = pks(budget)
+    with time_machine.travel(NOW, tick=False):
+        page = voter.post(f"/budgets/{budget.pk}/vote/", {f"points-{p['1']}": "trois", f"points-{p['2']}": "2"})
+        paper = staff.post(f"/gestion/{auch.pk}/participation/budgets/{budget.pk}/vote/papier/",
+                           {"label": "P-1", f"points-{p['1']}": "-4"})
+    for response in (page, paper):
+        assert response.status_code == 400
+        html = response.content.decode()
+        bad = re.search(rf'<input[^>]*id="points-{p["1"]}"[^>]*>', html)
+        good = re.search(rf'<input[^>]*id="points-{p["2"]}"[^>]*>', html)
+        assert bad is not None and 'aria-invalid="true"' in bad.group() and "ballot-errors" in bad.group()
+        assert good is not None and "aria-invalid" not in good.group()
+        assert 'id="ballot-errors"' in html
+    _nothing_stored()
