@@ -121,9 +121,9 @@ def build_message(
     full = {
         **context, "site": site, "user": user, "unsubscribe_url": unsubscribe_url,
         "preferences_url": site.absolute(reverse("notifications:preferences")),
-        "topic_labels": [Topic(topic).label for topic in sorted(set(topics))],
     }
     with translation.override(language_of(user)):
+        full["topic_labels"] = [str(Topic(topic).label) for topic in sorted(set(topics))]
         text = render_to_string(f"notifications/email/{template}.txt", full)
         html = render_to_string(f"notifications/email/{template}.html", full)
         subject_line = " ".join(f"[{site.name}] {subject}".split())
