@@ -14,8 +14,6 @@ from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -36,16 +34,6 @@ from .forms import PreferencesForm
 from .models import Topic
 
 INBOX_PAGE = 20
-PUSH_PARTIAL = "notifications/_push_button.html"
-
-
-def _has_push_partial() -> bool:
-    # The Web Push button is its own part; the page shows it once that part exists.
-    try:
-        get_template(PUSH_PARTIAL)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 @login_required
@@ -87,7 +75,6 @@ def preferences(request: PortalRequest) -> HttpResponse:
         "followed": followed,
         "followed_ids": {t.pk for t in followed},
         "home_commune": user.home_commune,  # type: ignore[union-attr]  # login_required
-        "push_partial": PUSH_PARTIAL if _has_push_partial() else "",
     }, status=status)
 
 
