@@ -6,7 +6,14 @@ import re
 
 from playwright.sync_api import expect
 
-from clocher.notifications.models import Channel, Delivery, DeliveryStatus, NotificationSettings, Notification, Topic
+from clocher.notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationSettings,
+    Topic,
+)
 from clocher.notifications.selectors import preferences_of
 from conftest import PASSWORD
 

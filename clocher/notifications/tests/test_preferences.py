@@ -14,7 +14,12 @@ from django.test import Client
 from clocher.accounts.models import User
 from clocher.core.modules import registry
 from clocher.notifications import categories
-from clocher.notifications.models import EmailFrequency, NotificationSettings, Topic, TopicPreference
+from clocher.notifications.models import (
+    EmailFrequency,
+    NotificationSettings,
+    Topic,
+    TopicPreference,
+)
 from clocher.notifications.selectors import preferences_of
 from clocher.notifications.topics import DEFAULTS
 from clocher.territories.models import Territory
