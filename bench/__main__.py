@@ -286,6 +286,13 @@ class Bench:
 
         budget_vote.run(self)
 
+    # i. Notifications: one alert pushed to 100,000 subscriptions, decrypted by a local push service
+
+    def notifications(self) -> None:
+        from bench import notifications
+
+        notifications.run(self)
+
     # Report --------------------------------------------------------------------------------
 
     def report(self, database: str) -> int:
@@ -408,7 +415,7 @@ def main() -> int:
         "territories": bench.territories_import, "lookups": bench.point_lookups,
         "rps": bench.requests_per_second, "directory": bench.directory_places, "agenda": bench.agenda_events,
         "reports": bench.reports, "pb": bench.pb_tally,
-        "budget-vote": bench.budget_vote,
+        "budget-vote": bench.budget_vote, "notifications": bench.notifications,
     }
     chosen = sys.argv[1:] or os.environ.get("BENCH_STEPS", "").replace(",", " ").split() or list(steps)
     unknown = [name for name in chosen if name not in steps]

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import threading
+import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -214,6 +216,15 @@ def _session(origin: str) -> requests.Session:
     session = sessions.get(origin)
     if session is None:
         session = requests.Session()
+        # The environment (proxies, CA bundle) is read once per session here, not at every request:
+        # requests' per-request reading of os.environ cost more than the encryption.
+        session.trust_env = False
+        host = urlsplit(origin).hostname or ""
+        if not urllib.request.proxy_bypass(host):
+            session.proxies.update(urllib.request.getproxies())
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            session.verify = bundle
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
