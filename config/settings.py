@@ -111,6 +111,7 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "clocher.territories.context_processors.portal",
+                "clocher.notifications.context_processors.inbox",
             ],
         },
     },
