@@ -5,8 +5,8 @@
   by the vote's opening; whose results came out in the last RESULTS_SHOWN_DAYS days, dated by them.
 
 "Concerns these territories" means the same for all three: reserved to one of the territories, or
-open to everyone and run by one of them. One query per kind of process, three in all; each asks for
-`limit` rows at most, and the home feed keeps the newest.
+open to everyone and run by one of them. The three kinds are read in ONE query (a UNION ALL of the
+same columns), so the home page pays one query for the whole module, however many kinds it grows.
 """
 
 from __future__ import annotations
@@ -15,19 +15,21 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, CharField, DateTimeField, F, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from clocher.core.modules import FeedItem
 
-from .budget_selectors import Phase, phase_of
 from .budgets import Budget, BudgetStatus
 from .consultations import Consultation, ConsultationStatus
-from .poll_feed import SUMMARY_LENGTH, poll_feed
+from .polls import Poll, PollStatus
 
 RESULTS_SHOWN_DAYS = 30
+SUMMARY_LENGTH = 200
+COLUMNS = ("feed_kind", "pk", "title", "description", "dated", "until", "territory__name")
+POLL, CONSULTATION, PROPOSALS, VOTE, RESULTS = "poll", "consultation", "proposals", "vote", "results"
 
 
 def _concerning(model: Any, ids: list[int]) -> QuerySet[Any]:
@@ -38,99 +40,117 @@ def _concerning(model: Any, ids: list[int]) -> QuerySet[Any]:
     return found
 
 
-def _summary(text: str) -> str:
-    return " ".join(text.split())[:SUMMARY_LENGTH]
+def _kind(value: str) -> Value:
+    return Value(value, output_field=CharField())
+
+
+def _open_now(model: Any, published: str, kind: str, ids: list[int], now: datetime.datetime,
+              before: datetime.datetime | None) -> QuerySet[Any]:
+    """Polls or consultations open now for these territories, as feed rows."""
+    found = model.objects.filter(
+        pk__in=_concerning(model, ids), status=published, opens_at__lte=now, closes_at__gt=now,
+    )
+    if before is not None:
+        found = found.filter(opens_at__lt=before)
+    rows: QuerySet[Any] = (
+        found.annotate(feed_kind=_kind(kind), dated=F("opens_at"), until=F("closes_at")).order_by().values(*COLUMNS)
+    )
+    return rows
+
+
+def _budgets(ids: list[int], now: datetime.datetime, before: datetime.datetime | None) -> QuerySet[Any]:
+    """Budgets with proposals or a vote open now, or results just out, as feed rows: `feed_kind` says which."""
+    in_proposals = Q(proposals_opens_at__lte=now, proposals_closes_at__gt=now)
+    in_vote = Q(vote_opens_at__lte=now, vote_closes_at__gt=now)
+    results_out = Q(results_published_at__lte=now,
+                    results_published_at__gt=now - datetime.timedelta(days=RESULTS_SHOWN_DAYS))
+    found = Budget.objects.filter(
+        in_proposals | in_vote | results_out, pk__in=_concerning(Budget, ids), status=BudgetStatus.PUBLISHED,
+    ).annotate(
+        # Published results win over the dates: a budget whose results are out is in its last phase.
+        feed_kind=Case(When(results_out, then=_kind(RESULTS)), When(in_vote, then=_kind(VOTE)),
+                      default=_kind(PROPOSALS), output_field=CharField()),
+        dated=Case(When(results_out, then=F("results_published_at")), When(in_vote, then=F("vote_opens_at")),
+                       default=F("proposals_opens_at"), output_field=DateTimeField()),
+        until=Case(When(results_out, then=Value(None, output_field=DateTimeField())),
+                       When(in_vote, then=F("vote_closes_at")), default=F("proposals_closes_at"),
+                       output_field=DateTimeField()),
+    )
+    if before is not None:
+        found = found.filter(dated__lt=before)
+    rows: QuerySet[Any] = found.order_by().values(*COLUMNS)
+    return rows
 
 
 def _until(moment: datetime.datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "j F Y à H:i")
 
 
-def consultation_feed(territories: Sequence[Any], limit: int, before: datetime.datetime | None) -> list[FeedItem]:
-    """At most `limit` consultations open now for these territories, newest opening first."""
-    if not territories or limit <= 0:
-        return []
-    now = timezone.now()
-    found = Consultation.objects.filter(
-        pk__in=_concerning(Consultation, [t.pk for t in territories]), status=ConsultationStatus.PUBLISHED,
-        opens_at__lte=now, closes_at__gt=now,
-    )
-    if before is not None:
-        found = found.filter(opens_at__lt=before)
-    rows = found.select_related("territory").only(
-        "pk", "title", "description", "opens_at", "closes_at", "territory__name",
-    ).order_by("-opens_at", "-pk")[:limit]
-    return [
-        FeedItem(
-            title=consultation.title,
-            url=reverse("consultations:detail", kwargs={"pk": consultation.pk}),
-            published_at=consultation.opens_at,
-            module="participation",
-            territory_name=consultation.territory.name,
-            summary=_summary(consultation.description),
-            kind=_("Consultation"),
-            when=_("Ouverte jusqu'au %(date)s") % {"date": _until(consultation.closes_at)},
-        )
-        for consultation in rows
-    ]
-
-
-def _budget_item(budget: Budget, now: datetime.datetime) -> FeedItem | None:
-    phase = phase_of(budget, now)
+def _item(row: dict[str, Any]) -> FeedItem:
+    kind, pk, title = row["feed_kind"], row["pk"], row["title"]
     common: dict[str, Any] = {
-        "module": "participation", "territory_name": budget.territory.name, "kind": _("Budget participatif"),
-        "summary": _summary(budget.description),
+        "published_at": row["dated"], "module": "participation", "territory_name": row["territory__name"],
+        "summary": " ".join((row["description"] or "").split())[:SUMMARY_LENGTH],
     }
-    if phase == Phase.PROPOSALS:
-        return FeedItem(
-            title=_("%(title)s : proposez vos projets") % {"title": budget.title},
-            url=reverse("budgets:detail", kwargs={"pk": budget.pk}), published_at=budget.proposals_opens_at,
-            when=_("Dépôt des projets jusqu'au %(date)s") % {"date": _until(budget.proposals_closes_at)}, **common,
-        )
-    if phase == Phase.VOTE:
-        return FeedItem(
-            title=_("%(title)s : le vote est ouvert") % {"title": budget.title},
-            url=reverse("budgets:vote", kwargs={"pk": budget.pk}), published_at=budget.vote_opens_at,
-            when=_("Vote ouvert jusqu'au %(date)s") % {"date": _until(budget.vote_closes_at)}, **common,
-        )
-    if phase == Phase.RESULTS and budget.results_published_at is not None:
-        return FeedItem(
-            title=_("%(title)s : les résultats") % {"title": budget.title},
-            url=reverse("budgets:results", kwargs={"pk": budget.pk}), published_at=budget.results_published_at,
-            **common,
-        )
-    return None
+    if kind == POLL:
+        return FeedItem(title=title, url=reverse("polls:detail", kwargs={"pk": pk}), kind=_("Sondage"),
+                        when=_("Vote ouvert jusqu'au %(date)s") % {"date": _until(row["until"])}, **common)
+    if kind == CONSULTATION:
+        return FeedItem(title=title, url=reverse("consultations:detail", kwargs={"pk": pk}), kind=_("Consultation"),
+                        when=_("Ouverte jusqu'au %(date)s") % {"date": _until(row["until"])}, **common)
+    common["kind"] = _("Budget participatif")
+    if kind == PROPOSALS:
+        return FeedItem(title=_("%(title)s : proposez vos projets") % {"title": title},
+                        url=reverse("budgets:detail", kwargs={"pk": pk}),
+                        when=_("Dépôt des projets jusqu'au %(date)s") % {"date": _until(row["until"])}, **common)
+    if kind == VOTE:
+        return FeedItem(title=_("%(title)s : le vote est ouvert") % {"title": title},
+                        url=reverse("budgets:vote", kwargs={"pk": pk}),
+                        when=_("Vote ouvert jusqu'au %(date)s") % {"date": _until(row["until"])}, **common)
+    return FeedItem(title=_("%(title)s : les résultats") % {"title": title},
+                    url=reverse("budgets:results", kwargs={"pk": pk}), **common)
 
 
-def budget_feed(territories: Sequence[Any], limit: int, before: datetime.datetime | None) -> list[FeedItem]:
-    """At most `limit` participatory budgets with proposals or a vote open now, or results just out,
-    for these territories, newest first (by the date of what is open)."""
-    if not territories or limit <= 0:
+def _feed(parts: list[QuerySet[Any]], limit: int) -> list[FeedItem]:
+    # Each part is unordered (SQLite refuses ORDER BY inside a compound statement); the union is.
+    if not parts:
         return []
-    now = timezone.now()
-    in_proposals = Q(proposals_opens_at__lte=now, proposals_closes_at__gt=now)
-    in_vote = Q(vote_opens_at__lte=now, vote_closes_at__gt=now)
-    results_out = Q(results_published_at__lte=now,
-                    results_published_at__gt=now - datetime.timedelta(days=RESULTS_SHOWN_DAYS))
-    found = Budget.objects.filter(
-        in_proposals | in_vote | results_out,
-        pk__in=_concerning(Budget, [t.pk for t in territories]), status=BudgetStatus.PUBLISHED,
-    ).select_related("territory").only(
-        "pk", "title", "description", "status", "proposals_opens_at", "proposals_closes_at", "vote_opens_at",
-        "vote_closes_at", "results_published_at", "territory__name",
-    ).order_by("-vote_opens_at", "-pk")[: limit * 2]
-    items = [item for budget in found if (item := _budget_item(budget, now)) is not None]
-    if before is not None:
-        items = [item for item in items if item.published_at < before]
-    items.sort(key=lambda item: item.published_at, reverse=True)
-    return items[:limit]
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    rows = union.order_by("-dated", "feed_kind", "-pk")[:limit]
+    return [_item(row) for row in rows]
 
 
 def participation_feed(territories: Sequence[Any], limit: int, before: datetime.datetime | None) -> list[FeedItem]:
-    """The module's part of the home feed: polls, consultations and budgets, newest first."""
-    items = (
-        poll_feed(territories, limit, before) + consultation_feed(territories, limit, before)
-        + budget_feed(territories, limit, before)
-    )
-    items.sort(key=lambda item: item.published_at, reverse=True)
-    return items[:limit]
+    """The module's part of the home feed: polls, consultations and budgets, newest first. One query."""
+    if not territories or limit <= 0:
+        return []
+    now, ids = timezone.now(), [t.pk for t in territories]
+    return _feed([
+        _open_now(Poll, PollStatus.PUBLISHED, POLL, ids, now, before),
+        _open_now(Consultation, ConsultationStatus.PUBLISHED, CONSULTATION, ids, now, before),
+        _budgets(ids, now, before),
+    ], limit)
+
+
+def poll_feed(territories: Sequence[Any], limit: int, before: datetime.datetime | None) -> list[FeedItem]:
+    """Polls open now for these territories, newest opening first. One query."""
+    if not territories or limit <= 0:
+        return []
+    ids = [t.pk for t in territories]
+    return _feed([_open_now(Poll, PollStatus.PUBLISHED, POLL, ids, timezone.now(), before)], limit)
+
+
+def consultation_feed(territories: Sequence[Any], limit: int, before: datetime.datetime | None) -> list[FeedItem]:
+    """Consultations open now for these territories, newest opening first. One query."""
+    if not territories or limit <= 0:
+        return []
+    ids = [t.pk for t in territories]
+    return _feed([_open_now(Consultation, ConsultationStatus.PUBLISHED, CONSULTATION, ids, timezone.now(), before)],
+                 limit)
+
+
+def budget_feed(territories: Sequence[Any], limit: int, before: datetime.datetime | None) -> list[FeedItem]:
+    """Budgets with proposals or a vote open now, or results just out, newest first. One query."""
+    if not territories or limit <= 0:
+        return []
+    return _feed([_budgets([t.pk for t in territories], timezone.now(), before)], limit)

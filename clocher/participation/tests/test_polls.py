@@ -318,7 +318,7 @@ def test_the_home_feed_lists_open_polls_of_the_residents_territories(
     bob: User, dora: User, auch: Territory, marciac: Territory, gers: Territory, grand_auch: Territory,
     django_assert_num_queries: Any,
 ) -> None:
-    from clocher.participation.poll_feed import poll_feed
+    from clocher.participation.feed import poll_feed
     from clocher.territories.selectors import ancestors
 
     mine = open_poll(bob, auch, title="Auch", territories=[auch])

@@ -132,8 +132,9 @@ def test_the_home_page_keeps_its_queries_few(gers_client, resident, marciac, new
     resident.followed_communes.add(marciac)
     gers_client.force_login(resident)
     gers_client.get("/")
-    # The visitor's ten below, plus the session, the user and the followed communes.
-    with django_assert_max_num_queries(13):
+    # The visitor's ten below, plus the session, the user, the followed communes and the count of
+    # unread notifications in the header.
+    with django_assert_max_num_queries(14):
         response = gers_client.get("/")
     assert response.status_code == 200
 
@@ -141,8 +142,8 @@ def test_the_home_page_keeps_its_queries_few(gers_client, resident, marciac, new
 def test_the_home_page_of_a_visitor_takes_very_few_queries(gers_client, auch, django_assert_max_num_queries):
     gers_client.cookies["commune"] = auch.code
     # The portal, the commune, its module settings, then each module's few queries: the
-    # directory's "near you" (two), the news, the agenda's items (two), the open polls, the alerts'
-    # banner. Bounded, whatever the number of items (tests/integration/test_home_feed_queries.py).
+    # directory's "near you" (two), the news, the agenda's items (two), participation (polls,
+    # consultations and budgets in one query), the alerts' banner. Bounded, whatever the number of items (tests/integration/test_home_feed_queries.py).
     with django_assert_max_num_queries(10):
         gers_client.get("/")
 
