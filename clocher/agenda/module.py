@@ -3,8 +3,10 @@
 from django.utils.translation import gettext_lazy as _
 
 from clocher.core.modules import Module, registry
+from clocher.notifications.categories import register_event_categories
 
 from .feed import coming_events
+from .taxonomy import category_choices
 
 registry.register(
     Module(
@@ -19,3 +21,6 @@ registry.register(
         order=20,
     )
 )
+
+# The events topic of notifications can be narrowed to some of these categories.
+register_event_categories("agenda", category_choices)

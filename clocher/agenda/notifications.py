@@ -26,10 +26,9 @@ def event_key(event: Event) -> str:
 
 
 def category_of(event: Event) -> str:
-    """The event's first category (in the order staff chose them): a notification has one; an event
-    with several reaches those who follow its first."""
-    first = EventCategory.objects.filter(event=event).order_by("pk").values_list("category", flat=True).first()
-    return first or ""
+    """The event's categories, comma-separated in the order staff chose them: who follows one of them
+    gets it (notifications.topics.Wanted.wants)."""
+    return ",".join(EventCategory.objects.filter(event=event).order_by("pk").values_list("category", flat=True))
 
 
 def when(event: Event) -> str:

@@ -58,7 +58,7 @@ def announce(announcement: Announcement) -> Notification:
         with transaction.atomic():
             notification = Notification.objects.create(
                 key=announcement.key, topic=announcement.topic, territory=announcement.territory,
-                recipient=announcement.recipient, category=announcement.category[:64],
+                recipient=announcement.recipient, category=announcement.category[:300],
                 title=" ".join(announcement.title.split())[:TITLE_MAX],
                 body=" ".join(announcement.body.split())[:BODY_MAX], url=announcement.url,
                 urgent=announcement.urgent,

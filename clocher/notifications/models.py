@@ -130,8 +130,8 @@ class Notification(models.Model):
     territory = models.ForeignKey(Territory, models.CASCADE, null=True, blank=True, related_name="+")
     audience = models.ManyToManyField(Territory, blank=True, related_name="+")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="+")
-    # Events' category slug, for those who follow some categories only.
-    category = models.CharField(max_length=64, blank=True)
+    # Events' category slugs, comma-separated, for those who follow some categories only.
+    category = models.CharField(max_length=300, blank=True)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500)

@@ -17,8 +17,11 @@ class Wanted:
     categories: tuple[str, ...] = ()
 
     def wants(self, category: str) -> bool:
-        """Whether a notification of this category is wanted (events: some categories only)."""
-        return not self.categories or not category or category in self.categories
+        """Whether a notification of these categories (comma-separated) is wanted: events narrowed
+        to some categories reach who follows one of the event's."""
+        if not self.categories or not category:
+            return True
+        return any(slug in self.categories for slug in category.split(","))
 
 
 # Pushes only reach browsers where the resident allowed notifications; by default, only what is

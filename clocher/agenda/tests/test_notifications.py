@@ -39,7 +39,7 @@ def only(event_pk: int) -> Notification:
     return Notification.objects.get(key=f"agenda.event:{event_pk}:published")
 
 
-def test_an_event_published_now_is_announced_with_its_first_category_and_audience(
+def test_an_event_published_now_is_announced_with_its_categories_and_audience(
     dora, gers, marciac, django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -47,7 +47,7 @@ def test_an_event_published_now_is_announced_with_its_first_category_and_audienc
                              audience=[marciac])
     notification = only(event.pk)
     assert notification.topic == Topic.EVENTS
-    assert notification.category == "concert"
+    assert notification.category == "concert,culture"
     assert notification.territory == gers
     assert list(notification.audience.all()) == [marciac]
     assert notification.url == f"/agenda/{event.pk}/"
@@ -104,3 +104,10 @@ def test_an_archived_or_missing_event_announces_nothing(bob, auch, django_captur
     assert tasks.announce_event.call(event.pk)["reason"] == "not_visible"
     assert tasks.announce_event.call(0)["reason"] == "missing"
     assert not Notification.objects.exists()
+
+
+def test_the_agenda_offers_its_categories_to_notification_preferences() -> None:
+    from clocher.agenda.taxonomy import category_choices
+    from clocher.notifications.categories import event_categories
+
+    assert [slug for slug, _label in event_categories()] == [slug for slug, _label in category_choices()]

@@ -154,3 +154,13 @@ def test_announcing_a_key_twice_is_one_notification_fanned_out_after_the_commit(
     assert len(callbacks) == 1
     with pytest.raises(ValueError):
         announce(Announcement(key="x", topic="gossip", title="?", url="/", territory=auch))
+
+
+def test_an_event_of_several_categories_reaches_who_follows_any_of_them(auch: Territory, resident: User) -> None:
+    TopicPreference.objects.create(user=resident, topic=Topic.EVENTS, inbox=True, categories=["festival"])
+    both = notify(auch, Topic.EVENTS, "e:both", category="concert,festival")
+    neither = notify(auch, Topic.EVENTS, "e:neither", category="concert,sport")
+    fanout.plan(both, NOON)
+    fanout.plan(neither, NOON)
+    assert rows(both, Channel.INBOX).exists() and not rows(neither, Channel.INBOX).exists()
+

@@ -28,6 +28,16 @@ from conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_registered_categories() -> Any:
+    """These tests register their own category providers: the agenda's is set aside meanwhile."""
+    kept = dict(categories._providers)
+    categories._providers.clear()
+    yield
+    categories._providers.clear()
+    categories._providers.update(kept)
+
+
 def signed_in(client: Client, user: User) -> Client:
     assert client.login(email=user.email, password=PASSWORD)
     return client
