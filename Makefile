@@ -42,6 +42,7 @@ demo: install
 	$(CLOCHER) collectstatic --noinput -v 0
 	$(CLOCHER) demo
 	$(CLOCHER) report_categories 32 200066926 32013 32233
+	$(CLOCHER) vapid >/dev/null
 
 run: demo
 	@echo "Clocher: http://$(HOST):$(PORT)/  (Ctrl-C to stop)"

@@ -164,7 +164,7 @@ def claim(deliveries: QuerySet[Delivery], limit: int = BATCH) -> list[Delivery]:
     if not ids:
         return []
     Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.SENDING, claim=token,
+        status=DeliveryStatus.SENDING, claim=token, claimed_at=timezone.now(),
     )
     return list(
         Delivery.objects.filter(claim=token).select_related("notification", "subscription", "user").order_by("pk")
@@ -176,6 +176,19 @@ def release_held(now: datetime.datetime | None = None) -> int:
     moment = now or timezone.now()
     return Delivery.objects.filter(status=DeliveryStatus.HELD, send_after__lte=moment).update(
         status=DeliveryStatus.PENDING,
+    )
+
+
+STUCK_AFTER = datetime.timedelta(minutes=15)
+
+
+def recover_stuck(now: datetime.datetime | None = None) -> int:
+    """Deliveries left "sending" for STUCK_AFTER (their worker died mid-batch) become pending again;
+    returns how many. A message the dead worker had sent before dying may then go out twice: for a
+    notification, once more is better than never."""
+    moment = now or timezone.now()
+    return Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lte=moment - STUCK_AFTER).update(
+        status=DeliveryStatus.PENDING, claim=None, claimed_at=None,
     )
 
 

@@ -182,6 +182,7 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     # Which sender took it from "pending" (fanout.claim): the one that claimed it sends it, nobody else.
     claim = models.UUIDField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("envoi")

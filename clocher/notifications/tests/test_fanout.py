@@ -164,3 +164,15 @@ def test_an_event_of_several_categories_reaches_who_follows_any_of_them(auch: Te
     fanout.plan(neither, NOON)
     assert rows(both, Channel.INBOX).exists() and not rows(neither, Channel.INBOX).exists()
 
+
+
+def test_deliveries_a_dead_worker_left_sending_are_sent_again_later(auch: Territory, resident: User) -> None:
+    subscribe(resident, "phone")
+    notification = notify(auch)
+    fanout.plan(notification, NOON)
+    claimed = fanout.claim(rows(notification, Channel.PUSH))
+    assert len(claimed) == 1 and fanout.claim(rows(notification, Channel.PUSH)) == []
+    later = claimed[0].claimed_at + fanout.STUCK_AFTER
+    assert fanout.recover_stuck(later - datetime.timedelta(seconds=1)) == 0
+    assert fanout.recover_stuck(later) == 1
+    assert [d.pk for d in fanout.claim(rows(notification, Channel.PUSH))] == [claimed[0].pk]

@@ -2,8 +2,9 @@
 
     clocher notifications digest daily     each person's daily digest (e.g. every day at 07:00)
     clocher notifications digest weekly    each person's weekly digest (e.g. Mondays at 07:00)
-    clocher notifications release          pushes held for quiet hours whose hours are over, sent
-                                           now (e.g. every 5 minutes)
+    clocher notifications release          pushes held for quiet hours whose hours are over, and
+                                           deliveries a dead worker left half-sent for 15 minutes,
+                                           sent now (e.g. every 5 minutes)
 
 Each run sends only what no run sent before (digests are claimed and marked sent in one
 transaction, pushes are claimed): running one twice, or two at once, sends nothing twice.
@@ -34,7 +35,7 @@ class Command(BaseCommand):
             sent = send_digests(options["frequency"])
             self.stdout.write(f"{sent} résumé(s) envoyé(s).")
             return
-        released = fanout.release_held()
+        released = fanout.release_held() + fanout.recover_stuck()
         counts = sending.send_pending()
         self.stdout.write(
             f"{released} notification(s) libérée(s) ; {counts['pushes']} push, {counts['emails']} e-mail(s) envoyé(s)."
