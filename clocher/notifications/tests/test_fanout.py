@@ -172,7 +172,9 @@ def test_deliveries_a_dead_worker_left_sending_are_sent_again_later(auch: Territ
     fanout.plan(notification, NOON)
     claimed = fanout.claim(rows(notification, Channel.PUSH))
     assert len(claimed) == 1 and fanout.claim(rows(notification, Channel.PUSH)) == []
-    later = claimed[0].claimed_at + fanout.STUCK_AFTER
+    claimed_at = claimed[0].claimed_at
+    assert claimed_at is not None
+    later = claimed_at + fanout.STUCK_AFTER
     assert fanout.recover_stuck(later - datetime.timedelta(seconds=1)) == 0
     assert fanout.recover_stuck(later) == 1
     assert [d.pk for d in fanout.claim(rows(notification, Channel.PUSH))] == [claimed[0].pk]
