@@ -10,6 +10,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from clocher.notifications.models import Notification, Topic
+from clocher.notifications.tasks import fan_out_task
 from clocher.reports.models import (
     EventKind,
     Report,
@@ -125,11 +126,18 @@ def test_a_report_from_auch_goes_from_the_residents_photo_to_the_agents_after_ph
     assert report.status == ReportStatus.RESOLVED
 
     # The resident is told of each step through their notifications (acknowledged, the public
-    # update, resolved), not by a direct e-mail besides (docs/notifications-triggers.md).
+    # update, resolved), not by a direct e-mail besides (docs/notifications-triggers.md)...
     told = Notification.objects.filter(recipient=resident, topic=Topic.MY_REPORTS)
     assert told.count() == 3
     assert told.filter(body="Lampe remplacée ce matin.").exists()
     assert not [m for m in mail.outbox if m.to == [resident.email]]
+    # ... and once the worker has run the fan-out, the resident's three e-mails arrive (immediate
+    # e-mail is the default for their own reports).
+    for notification in told:
+        fan_out_task.call(notification.pk)
+    to_resident = [m for m in mail.outbox if m.to == [resident.email]]
+    assert len(to_resident) == 3
+    assert any("Lampe remplacée ce matin." in m.body for m in to_resident)
 
     # The public page shows the timeline and the "after" photo, never the reporter's name.
     _tap(page, page.locator(".site-header").get_by_role("button", name="Se déconnecter"))
