@@ -44,7 +44,8 @@ def test_a_resident_chooses_notifications_and_reads_the_inbox(page, resident, au
     wanted = preferences_of(resident)
     assert wanted[Topic.NEWS].email == "daily"
     assert wanted[Topic.ALERTS].push is False
-    assert NotificationSettings.objects.get(user=resident).quiet_end.hour == 7
+    quiet_end = NotificationSettings.objects.get(user=resident).quiet_end
+    assert quiet_end is not None and quiet_end.hour == 7
 
     page.get_by_label(re.compile("^Suivre une autre commune")).fill("Marciac")
     with page.expect_navigation():
