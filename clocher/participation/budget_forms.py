@@ -31,10 +31,7 @@ from .budget_services import (
     ProjectData,
 )
 from .budgets import BallotKind, Budget, CountingRule, Progress, ProjectStatus
-from .models import Level
-from .poll_forms import CHECKBOXES_UP_TO, DATETIME_FORMAT, DATETIME_INPUTS
-from .poll_selectors import eligibility_choices
-from .poll_services import MAX_AGE
+from .poll_forms import DATETIME_FORMAT, DATETIME_INPUTS, EligibilityForm
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
 
@@ -46,7 +43,7 @@ def _datetime_field(label: Any) -> forms.DateTimeField:
     )
 
 
-class BudgetForm(forms.Form):
+class BudgetForm(EligibilityForm):
     title = forms.CharField(label=_("Titre"), max_length=200)
     description = forms.CharField(
         label=_("Présentation"), required=False, max_length=MAX_DESCRIPTION, widget=forms.Textarea(attrs={"rows": 5}),
@@ -70,27 +67,6 @@ class BudgetForm(forms.Form):
                                 help_text=_("Pour le vote par points seulement."))
     rule = forms.ChoiceField(label=_("Règle de dépouillement"), choices=CountingRule.choices,
                              initial=CountingRule.GREEDY, widget=forms.RadioSelect)
-    territories = forms.ModelMultipleChoiceField(
-        label=_("Réservé aux habitants de"), queryset=Territory.objects.none(), required=False,
-        help_text=_("Aucun : ouvert à toute personne inscrite."),
-    )
-    min_age = forms.IntegerField(label=_("Âge minimum"), required=False, min_value=0, max_value=MAX_AGE,
-                                 help_text=_("Vide : sans condition d'âge."))
-    level = forms.ChoiceField(label=_("Vérification demandée"), choices=Level.choices, initial=Level.RESIDENCE_CODE,
-                              widget=forms.RadioSelect)
-
-    def __init__(self, *args: Any, territory: Territory, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["territories"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        choices = eligibility_choices(territory)
-        field.queryset = choices
-        many = choices.count() > CHECKBOXES_UP_TO
-        field.widget = forms.SelectMultiple(attrs={"size": 8}) if many else forms.CheckboxSelectMultiple()
-        field.widget.choices = field.choices
-        if not self.is_bound and "territories" not in self.initial:
-            self.initial["territories"] = [territory.pk]
-
     def budget_data(self) -> BudgetData:
         data = self.cleaned_data
         return BudgetData(

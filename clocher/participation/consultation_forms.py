@@ -13,11 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clocher.territories.models import Territory
-
 from .consultation_selectors import chosen_options
 from .consultation_services import (
-    MAX_AGE,
     MAX_SCALE_STEPS,
     SCALE_BOUNDS,
     ConsultationData,
@@ -33,9 +30,7 @@ from .consultations import (
     QuestionKind,
     ResultsVisibility,
 )
-from .models import Level
-from .poll_forms import CHECKBOXES_UP_TO, DATETIME_FORMAT, DATETIME_INPUTS
-from .poll_selectors import eligibility_choices
+from .poll_forms import DATETIME_FORMAT, DATETIME_INPUTS, EligibilityForm
 
 
 def _datetime_field(label: Any) -> forms.DateTimeField:
@@ -51,7 +46,7 @@ SIGNED_CHOICES = [
 ]
 
 
-class ConsultationForm(forms.Form):
+class ConsultationForm(EligibilityForm):
     title = forms.CharField(label=gettext_lazy("Titre"), max_length=200)
     description = forms.CharField(
         label=gettext_lazy("Présentation"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
@@ -66,27 +61,6 @@ class ConsultationForm(forms.Form):
         initial=ResultsVisibility.AFTER_CLOSING, widget=forms.RadioSelect,
         help_text=gettext_lazy("Les réponses écrites (textes libres) ne sont jamais publiées : l'équipe seule les lit."),
     )
-    territories = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Réservée aux habitants de"), queryset=Territory.objects.none(), required=False,
-        help_text=gettext_lazy("Aucun : ouverte à toute personne inscrite."),
-    )
-    min_age = forms.IntegerField(label=gettext_lazy("Âge minimum"), required=False, min_value=0, max_value=MAX_AGE,
-                                 help_text=gettext_lazy("Vide : sans condition d'âge."))
-    level = forms.ChoiceField(label=gettext_lazy("Vérification demandée"), choices=Level.choices,
-                              initial=Level.RESIDENCE_CODE, widget=forms.RadioSelect)
-
-    def __init__(self, *args: Any, territory: Territory, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["territories"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        choices = eligibility_choices(territory)
-        field.queryset = choices
-        many = choices.count() > CHECKBOXES_UP_TO
-        field.widget = forms.SelectMultiple(attrs={"size": 8}) if many else forms.CheckboxSelectMultiple()
-        field.widget.choices = field.choices
-        if not self.is_bound and "territories" not in self.initial:
-            self.initial["territories"] = [territory.pk]
-
     def consultation_data(self) -> ConsultationData:
         data = self.cleaned_data
         return ConsultationData(

@@ -29,7 +29,36 @@ def _datetime_field(label: Any) -> forms.DateTimeField:
     )
 
 
-class PollForm(forms.Form):
+class EligibilityForm(forms.Form):
+    """Who may take part, as polls, consultations and budgets all ask it: residents of some
+    territories (checkboxes, or a list beyond CHECKBOXES_UP_TO), a minimum age, a verification level.
+    These three fields come last, after the subclass's own."""
+
+    territories = forms.ModelMultipleChoiceField(
+        label=_("Réservé aux habitants de"), queryset=Territory.objects.none(), required=False,
+        help_text=_("Aucun : ouvert à toute personne inscrite."),
+    )
+    min_age = forms.IntegerField(label=_("Âge minimum"), required=False, min_value=0, max_value=MAX_AGE,
+                                 help_text=_("Vide : sans condition d'âge."))
+    level = forms.ChoiceField(label=_("Vérification demandée"), choices=Level.choices, initial=Level.RESIDENCE_CODE,
+                              widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, territory: Territory, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("territories", "min_age", "level"):
+            self.fields[name] = self.fields.pop(name)
+        field = self.fields["territories"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        choices = eligibility_choices(territory)
+        field.queryset = choices
+        many = choices.count() > CHECKBOXES_UP_TO
+        field.widget = forms.SelectMultiple(attrs={"size": 8}) if many else forms.CheckboxSelectMultiple()
+        field.widget.choices = field.choices
+        if not self.is_bound and "territories" not in self.initial:
+            self.initial["territories"] = [territory.pk]
+
+
+class PollForm(EligibilityForm):
     title = forms.CharField(label=_("Question"), max_length=200)
     description = forms.CharField(
         label=_("Présentation"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
@@ -53,27 +82,6 @@ class PollForm(forms.Form):
         help_text=_("Dans une petite commune, des résultats visibles pendant le vote laissent deviner le choix "
                     "de qui vient de voter : préférez « après la clôture »."),
     )
-    territories = forms.ModelMultipleChoiceField(
-        label=_("Réservé aux habitants de"), queryset=Territory.objects.none(), required=False,
-        help_text=_("Aucun : ouvert à toute personne inscrite."),
-    )
-    min_age = forms.IntegerField(label=_("Âge minimum"), required=False, min_value=0, max_value=MAX_AGE,
-                                 help_text=_("Vide : sans condition d'âge."))
-    level = forms.ChoiceField(label=_("Vérification demandée"), choices=Level.choices, initial=Level.RESIDENCE_CODE,
-                              widget=forms.RadioSelect)
-
-    def __init__(self, *args: Any, territory: Territory, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["territories"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        choices = eligibility_choices(territory)
-        field.queryset = choices
-        many = choices.count() > CHECKBOXES_UP_TO
-        field.widget = forms.SelectMultiple(attrs={"size": 8}) if many else forms.CheckboxSelectMultiple()
-        field.widget.choices = field.choices
-        if not self.is_bound and "territories" not in self.initial:
-            self.initial["territories"] = [territory.pk]
-
     def poll_data(self) -> PollData:
         data = self.cleaned_data
         return PollData(
