@@ -42,8 +42,8 @@ from .budget_selectors import (
 )
 from .budget_services import BudgetRefused, winning_codes
 from .budgets import Budget, Project, ProjectPhoto, ProjectStatus, ProjectSupport
-from .eligibility import can_take_part, has_verified_email, residence_level
-from .models import LEVEL_RANK, Eligibility, Level
+from .eligibility import can_take_part, has_verified_email
+from .fixes import fixes_for
 
 # Projects one account may submit in a day: a resident with ideas proposes a few; a flood of
 # projects drowns everyone else's.
@@ -103,26 +103,6 @@ def budget_list(request: PortalRequest, code: str) -> HttpResponse:
         "commune": commune,
         "groups": [(phase, Phase.LABELS[phase], groups[phase]) for phase in LIST_ORDER if groups[phase]],
     })
-
-
-def _fixes(request: PortalRequest, eligibility: Eligibility) -> list[tuple[str, str]]:
-    """Links to what the person can do about the reasons they may not take part, as (text, url)."""
-    user: Any = request.user
-    if not user.is_authenticated:
-        return [(_("Se connecter"), reverse("account_login") + "?" + urlencode({"next": request.path})),
-                (_("Créer un compte"), reverse("account_signup") + "?" + urlencode({"next": request.path}))]
-    fixes: list[tuple[str, str]] = []
-    profile = reverse("accounts:profile")
-    if user.home_commune is None:
-        fixes.append((_("Choisir ma commune"), profile + "#ma-commune"))
-    if eligibility.min_age and user.birth_date is None:
-        fixes.append((_("Indiquer ma date de naissance"), profile + "#infos"))
-    if not has_verified_email(user):
-        fixes.append((_("Vérifier mon adresse e-mail"), reverse("account_email")))
-    if (user.home_commune is not None and LEVEL_RANK[eligibility.level] >= LEVEL_RANK[Level.RESIDENCE_CODE]
-            and residence_level(user, user.home_commune) is None):
-        fixes.append((_("Vérifier mon domicile"), reverse("participation:verify")))
-    return fixes
 
 
 def _steps(budget: Budget, phase: str) -> list[dict[str, Any]]:
@@ -194,7 +174,7 @@ def budget_detail(request: PortalRequest, pk: int) -> HttpResponse:
         "sorts": [("soutiens", _("Les plus soutenus")), ("recents", _("Les plus récents")),
                   ("cout", _("Les moins chers")), ("titre", _("Par titre"))],
         "filtered": bool(filters["commune"] or filters["state"]),
-        "reasons": reasons, "fixes": _fixes(request, budget.eligibility) if reasons else [],
+        "reasons": reasons, "fixes": fixes_for(request, budget.eligibility) if reasons else [],
         "winners": winners, "has_mine": mine,
     })
 
@@ -213,7 +193,7 @@ def _project_page(request: PortalRequest, budget: Budget, project: Project, *,
     return render(request, "participation/budgets/project.html", {
         "budget": budget, "phase": phase, "project": project, "photos": photos, "updates": updates,
         "comments": list(project.comments.all()), "supported": supported, "reasons": reasons,
-        "fixes": _fixes(request, budget.eligibility) if reasons else [],
+        "fixes": fixes_for(request, budget.eligibility) if reasons else [],
         "can_comment": can_comment,
         "comment_form": comment_form or CommentForm(),
         "may_comment": user.is_authenticated and has_verified_email(user),
@@ -333,7 +313,7 @@ def project_propose(request: PortalRequest, pk: int) -> HttpResponse:
                 return redirect("budgets:project", pk=budget.pk, project_id=project.pk)
     return render(request, "participation/budgets/propose.html", {
         "budget": budget, "phase": phase, "form": form, "reasons": reasons,
-        "fixes": _fixes(request, budget.eligibility) if reasons else [], "left": left, "project": None,
+        "fixes": fixes_for(request, budget.eligibility) if reasons else [], "left": left, "project": None,
     }, status=status)
 
 

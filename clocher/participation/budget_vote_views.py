@@ -39,30 +39,9 @@ from .budget_vote import (
 )
 from .budget_vote_forms import invalid_marks, marks_from
 from .budgets import BallotKind, Budget, Project
-from .eligibility import can_take_part, has_verified_email, residence_level
-from .models import LEVEL_RANK, Level
+from .eligibility import can_take_part
+from .fixes import fixes_for
 from .services import ParticipationRefused
-
-
-def _fixes(request: PortalRequest, budget: Budget) -> list[tuple[str, str]]:
-    """Links to what the person can do about the reasons they may not vote, as (text, url)."""
-    user: Any = request.user
-    if not user.is_authenticated:
-        return [(_("Se connecter"), reverse("account_login") + "?" + urlencode({"next": request.path})),
-                (_("Créer un compte"), reverse("account_signup") + "?" + urlencode({"next": request.path}))]
-    eligibility = budget.eligibility
-    fixes: list[tuple[str, str]] = []
-    profile = reverse("accounts:profile")
-    if user.home_commune is None:
-        fixes.append((_("Choisir ma commune"), profile + "#ma-commune"))
-    if eligibility.min_age and user.birth_date is None:
-        fixes.append((_("Indiquer ma date de naissance"), profile + "#infos"))
-    if not has_verified_email(user):
-        fixes.append((_("Vérifier mon adresse e-mail"), reverse("account_email")))
-    if (user.home_commune is not None and LEVEL_RANK[eligibility.level] >= LEVEL_RANK[Level.RESIDENCE_CODE]
-            and residence_level(user, user.home_commune) is None):
-        fixes.append((_("Vérifier mon domicile"), reverse("participation:verify")))
-    return fixes
 
 
 def _changes_key(budget: Budget, user: Any) -> str:
@@ -179,7 +158,7 @@ def vote(request: PortalRequest, pk: int) -> HttpResponse:
         "budget": budget, "phase": phase, "ballot": ballot,
         "own_summary": ballot_context(budget, projects, ballot_marks(ballot)) if ballot else None,
         "show_form": phase == Phase.VOTE and not reasons and (ballot is None or editing),
-        "reasons": reasons, "fixes": _fixes(request, budget) if reasons else [],
+        "reasons": reasons, "fixes": fixes_for(request, budget.eligibility) if reasons else [],
         "errors": errors, "checked_now": checked_now, **context,
     }, status=status)
 

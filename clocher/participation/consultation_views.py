@@ -30,8 +30,9 @@ from . import consultation_selectors as selectors
 from . import consultation_services as services
 from .consultation_forms import answer_fields, read_page
 from .consultations import Consultation
-from .eligibility import can_take_part, has_verified_email, residence_level
-from .models import LEVEL_RANK, Eligibility, Level, Participation
+from .eligibility import can_take_part
+from .fixes import fixes_for
+from .models import Participation
 from .services import ParticipationRefused
 
 # Pages saved per person and hour: far above what anyone answering needs (a long questionnaire
@@ -63,26 +64,6 @@ def _login_url(request: PortalRequest, after: str | None = None) -> str:
     return reverse("account_login") + "?" + urlencode({"next": after or request.path})
 
 
-def _fixes(request: PortalRequest, eligibility: Eligibility) -> list[tuple[str, str]]:
-    """Links to what the person can do about the reasons they may not answer, as (text, url)."""
-    user: Any = request.user
-    if not user.is_authenticated:
-        return [(_("Se connecter"), _login_url(request)),
-                (_("Créer un compte"), reverse("account_signup") + "?" + urlencode({"next": request.path}))]
-    fixes: list[tuple[str, str]] = []
-    profile = reverse("accounts:profile")
-    if user.home_commune is None:
-        fixes.append((_("Choisir ma commune"), profile + "#ma-commune"))
-    if eligibility.min_age and user.birth_date is None:
-        fixes.append((_("Indiquer ma date de naissance"), profile + "#infos"))
-    if not has_verified_email(user):
-        fixes.append((_("Vérifier mon adresse e-mail"), reverse("account_email")))
-    if (user.home_commune is not None and LEVEL_RANK[eligibility.level] >= LEVEL_RANK[Level.RESIDENCE_CODE]
-            and residence_level(user, user.home_commune) is None):
-        fixes.append((_("Vérifier mon domicile"), reverse("participation:verify")))
-    return fixes
-
-
 @require_GET
 @never_cache
 def consultation_detail(request: PortalRequest, pk: int) -> HttpResponse:
@@ -97,7 +78,7 @@ def consultation_detail(request: PortalRequest, pk: int) -> HttpResponse:
     questions = selectors.questions_of(consultation)
     return render(request, "participation/consultations/detail.html", {
         "consultation": consultation, "state": state, "responded": responded, "reasons": reasons,
-        "fixes": _fixes(request, consultation.eligibility) if reasons else [], "draft": draft,
+        "fixes": fixes_for(request, consultation.eligibility) if reasons else [], "draft": draft,
         "question_count": len(questions), "page_count": len(selectors.pages_of(questions)),
         "results_visible": selectors.results_visible(consultation),
     })

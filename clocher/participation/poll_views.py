@@ -7,8 +7,6 @@ chart is an SVG drawn on the server beside the same numbers written out in a tab
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpResponse
@@ -23,8 +21,9 @@ from clocher.territories.http import PortalRequest
 from clocher.territories.selectors import access_commune
 
 from . import poll_selectors, poll_services
-from .eligibility import can_take_part, has_verified_email, residence_level
-from .models import LEVEL_RANK, Level, Participation
+from .eligibility import can_take_part
+from .fixes import fixes_for
+from .models import Participation
 from .polls import Poll, PollKind
 from .services import ParticipationRefused
 
@@ -46,27 +45,6 @@ def poll_list(request: PortalRequest, code: str) -> HttpResponse:
     return render(request, "participation/polls/list.html", {
         "commune": commune, "groups": poll_selectors.split_by_state(polls), "voted": voted,
     })
-
-
-def _fixes(request: PortalRequest, poll: Poll) -> list[tuple[str, str]]:
-    """Links to what the person can do about the reasons they may not vote, as (text, url)."""
-    user: Any = request.user
-    if not user.is_authenticated:
-        return [(_("Se connecter"), reverse("account_login") + "?" + urlencode({"next": request.path})),
-                (_("Créer un compte"), reverse("account_signup") + "?" + urlencode({"next": request.path}))]
-    eligibility = poll.eligibility
-    fixes: list[tuple[str, str]] = []
-    profile = reverse("accounts:profile")
-    if user.home_commune is None:
-        fixes.append((_("Choisir ma commune"), profile + "#ma-commune"))
-    if eligibility.min_age and user.birth_date is None:
-        fixes.append((_("Indiquer ma date de naissance"), profile + "#infos"))
-    if not has_verified_email(user):
-        fixes.append((_("Vérifier mon adresse e-mail"), reverse("account_email")))
-    if (user.home_commune is not None and LEVEL_RANK[eligibility.level] >= LEVEL_RANK[Level.RESIDENCE_CODE]
-            and residence_level(user, user.home_commune) is None):
-        fixes.append((_("Vérifier mon domicile"), reverse("participation:verify")))
-    return fixes
 
 
 @require_http_methods(["GET", "POST"])
@@ -97,7 +75,7 @@ def poll_detail(request: PortalRequest, pk: int) -> HttpResponse:
     options = list(poll.options.all())
     return render(request, "participation/polls/detail.html", {
         "poll": poll, "state": state, "voted": voted, "reasons": reasons,
-        "fixes": _fixes(request, poll) if reasons else [], "options": options,
+        "fixes": fixes_for(request, poll.eligibility) if reasons else [], "options": options,
         "errors": errors, "chosen": chosen, "is_multiple": poll.kind == PollKind.MULTIPLE,
         "results_visible": poll_selectors.results_visible(poll, request.user),
     }, status=status)
