@@ -25,7 +25,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
+import urllib3
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.db import transaction
@@ -208,31 +208,30 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
-def _session(origin: str) -> requests.Session:
-    """This thread's keep-alive session to one push service."""
-    sessions: dict[str, requests.Session] | None = getattr(_local, "sessions", None)
-    if sessions is None:
-        sessions = _local.sessions = {}
-    session = sessions.get(origin)
-    if session is None:
-        session = requests.Session()
-        # The environment (proxies, CA bundle) is read once per session here, not at every request:
-        # requests' per-request reading of os.environ cost more than the encryption.
-        session.trust_env = False
+def _connection(origin: str) -> urllib3.HTTPConnectionPool | urllib3.ProxyManager:
+    """This thread's keep-alive connection to one push service (urllib3 directly: requests' own
+    work per request cost more than the encryption). The environment (proxies, CA bundle) is read
+    once per connection, not at every request."""
+    connections: dict[str, Any] | None = getattr(_local, "connections", None)
+    if connections is None:
+        connections = _local.connections = {}
+    connection = connections.get(origin)
+    if connection is None:
         host = urlsplit(origin).hostname or ""
-        if not urllib.request.proxy_bypass(host):
-            session.proxies.update(urllib.request.getproxies())
-        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        if bundle:
-            session.verify = bundle
-        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        sessions[origin] = session
-    return session
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+        timeout = urllib3.Timeout(connect=HTTP_TIMEOUT[0], read=HTTP_TIMEOUT[1])
+        proxy = None if urllib.request.proxy_bypass(host) else urllib.request.getproxies().get(urlsplit(origin).scheme)
+        if proxy:
+            connection = urllib3.ProxyManager(proxy, num_pools=1, maxsize=2, ca_certs=bundle, timeout=timeout,
+                                              retries=False)
+        else:
+            connection = urllib3.connection_from_url(origin, maxsize=2, ca_certs=bundle, timeout=timeout,
+                                                     retries=False)
+        connections[origin] = connection
+    return connection
 
 
-def _retry_after(response: requests.Response) -> datetime.timedelta | None:
+def _retry_after(response: Any) -> datetime.timedelta | None:
     value = response.headers.get("Retry-After", "").strip()
     if not value:
         return None
@@ -253,18 +252,24 @@ def _send_one(job: _Job, keys: vapid.VapidKeys, subject: str) -> _Outcome:
     origin = f"{parts.scheme}://{parts.netloc}"
     headers = {"Authorization": vapid.authorization(keys, origin, subject),
                "Urgency": "high" if job.urgent else "normal"}
-    pusher = WebPusher({"endpoint": job.endpoint, "keys": {"p256dh": job.p256dh, "auth": job.auth}},
-                       requests_session=_session(origin))
+    pusher = WebPusher({"endpoint": job.endpoint, "keys": {"p256dh": job.p256dh, "auth": job.auth}})
     try:
-        response: Any = pusher.send(data=job.payload, headers=headers, ttl=job.ttl,
-                                    content_encoding="aes128gcm", timeout=HTTP_TIMEOUT)
-    except WebPushException as error:  # keys the library cannot use: this subscription never will
+        body = pusher.encode(job.payload, "aes128gcm")["body"]
+    except (WebPushException, ValueError) as error:  # keys the library cannot use: this subscription never will
         return _Outcome(job.delivery_id, job.subscription_id, None, f"keys: {error}"[:300])
-    except requests.RequestException as error:
+    headers.update({"Content-Encoding": "aes128gcm", "Content-Type": "application/octet-stream",
+                    "TTL": str(job.ttl)})
+    try:
+        connection = _connection(origin)
+        # A pool to the push service takes the path; a proxy the whole address.
+        target = job.endpoint if isinstance(connection, urllib3.ProxyManager) else (
+            parts.path + (f"?{parts.query}" if parts.query else ""))
+        response: Any = connection.urlopen("POST", target, body=body, headers=headers, redirect=False, retries=False)
+    except urllib3.exceptions.HTTPError as error:
         return _Outcome(job.delivery_id, job.subscription_id, None, f"network: {type(error).__name__}"[:300],
                         retry_after=datetime.timedelta(0))
-    status = int(response.status_code)
-    reason = "" if 200 <= status < 300 else f"HTTP {status}: {response.text[:200]}"
+    status = int(response.status)
+    reason = "" if 200 <= status < 300 else f"HTTP {status}: {response.data[:200].decode(errors='replace')}"
     retry = _retry_after(response) if status == 429 or status >= 500 else None
     return _Outcome(job.delivery_id, job.subscription_id, status, reason, retry)
 
