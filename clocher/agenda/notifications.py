@@ -46,7 +46,10 @@ def announce_event_published(event: Event) -> Notification | None:
     if not visible_now(Event.objects.filter(pk=event.pk)).exists():
         return None
     where = event.location_name or (event.place.name if event.place_id and event.place else "")
-    body = f"{when(event)}, {where}" if where else when(event)
+
+    def body() -> str:  # the date is written in each resident's language
+        return f"{when(event)}, {where}" if where else when(event)
+
     return announce(Announcement(
         key=event_key(event), topic=Topic.EVENTS, title=event.title, body=body,
         url=reverse("agenda:event", args=[event.pk]), territory=event.territory,

@@ -8,11 +8,13 @@ no domain app; domain apps import this module only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from clocher.territories.models import Territory
 
@@ -20,6 +22,9 @@ from .models import Notification, Topic
 
 TITLE_MAX = 200
 BODY_MAX = 1000
+# A text is what staff wrote (a str, shown as written to everyone), or a function that writes it
+# with gettext, called once per language so every resident reads it in theirs.
+Text = str | Callable[[], str]
 
 
 @dataclass(frozen=True)
@@ -29,19 +34,43 @@ class Announcement:
     `key` names the event and makes announcing it idempotent ("news.article:42:published").
     `territory` published it; `audience` are the territories it is for (empty: the publisher's);
     `recipient` makes it personal (one person, whatever they follow). `url` is the page it opens,
-    a path on the portal ("/actualites/42/").
+    a path on the portal ("/actualites/42/"). `title` and `body` may be functions that write them
+    with gettext: they are then written in every language of the site.
     """
 
     key: str
     topic: str
-    title: str
+    title: Text
     url: str
-    body: str = ""
+    body: Text = ""
     territory: Territory | None = None
     audience: Sequence[Territory] = field(default_factory=tuple)
     recipient: Any = None
     category: str = ""
     urgent: bool = False
+
+
+def _clean(text: str, limit: int) -> str:
+    return " ".join(text.split())[:limit]
+
+
+def _written(announcement: Announcement) -> tuple[str, str, dict[str, dict[str, str]]]:
+    """The title and body in the site's language, and in its other languages when written by code."""
+    def write() -> tuple[str, str]:
+        title, body = announcement.title, announcement.body
+        return (_clean(title() if callable(title) else title, TITLE_MAX),
+                _clean(body() if callable(body) else body, BODY_MAX))
+
+    with translation.override(settings.LANGUAGE_CODE):
+        title, body = write()
+    translations: dict[str, dict[str, str]] = {}
+    if callable(announcement.title) or callable(announcement.body):
+        for code, _name in settings.LANGUAGES:
+            if code != settings.LANGUAGE_CODE:
+                with translation.override(code):
+                    other_title, other_body = write()
+                translations[code] = {"title": other_title, "body": other_body}
+    return title, body, translations
 
 
 def announce(announcement: Announcement) -> Notification:
@@ -54,13 +83,13 @@ def announce(announcement: Announcement) -> Notification:
     existing = Notification.objects.filter(key=announcement.key).first()
     if existing is not None:
         return existing
+    title, body, translations = _written(announcement)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
                 key=announcement.key, topic=announcement.topic, territory=announcement.territory,
                 recipient=announcement.recipient, category=announcement.category[:300],
-                title=" ".join(announcement.title.split())[:TITLE_MAX],
-                body=" ".join(announcement.body.split())[:BODY_MAX], url=announcement.url,
+                title=title, body=body, translations=translations, url=announcement.url,
                 urgent=announcement.urgent,
             )
             if announcement.audience:

@@ -18,10 +18,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from .emails import MAIL_ERRORS, UNSUBSCRIBED, Sites, build_message
+from .emails import MAIL_ERRORS, UNSUBSCRIBED, Sites, build_message, language_of
 from .models import Channel, Delivery, DeliveryStatus, EmailFrequency, Notification, Topic
 from .services import drop_unwanted, unsubscribed_topics
 
@@ -69,7 +69,8 @@ def sections(notifications: list[Notification], site: Any) -> list[Section]:
             section.more += 1
             continue
         section.items.append({
-            "title": notification.title, "body": notification.body, "link": site.absolute(notification.url),
+            "title": notification.shown_title, "body": notification.shown_body,
+            "link": site.absolute(notification.url),
             "territory_name": notification.territory.name if notification.territory else "",
             "created_at": notification.created_at,
         })
@@ -98,7 +99,8 @@ def _send_to(user_id: int, frequency: str, sites: Sites) -> bool:
             return False
         notifications = [row.notification for row in rows]
         site = sites.for_territory(user.home_commune or notifications[0].territory)
-        parts = sections(notifications, site)
+        with translation.override(language_of(user)):
+            parts = sections(notifications, site)
         message = build_message(
             user=user, site=site, subject=str(SUBJECTS[EmailFrequency(frequency)]), template="digest",
             context={"sections": parts, "frequency": frequency, "count": len(rows),

@@ -169,7 +169,8 @@ def send_email_deliveries(deliveries: Sequence[Delivery]) -> None:
                 notification = delivery.notification
                 site = sites.for_territory(notification.territory or delivery.user.home_commune)  # type: ignore[union-attr]  # checked by _unreachable
                 message = build_message(
-                    user=delivery.user, site=site, subject=notification.title, template="immediate",
+                    user=delivery.user, site=site, subject=notification.text(language_of(delivery.user))[0],
+                    template="immediate",
                     context={"notification": notification, "link": site.absolute(notification.url),
                              "territory_name": notification.territory.name if notification.territory else ""},
                     topics=[notification.topic], connection=connection,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from clocher.territories.models import Territory
@@ -135,6 +136,9 @@ class Notification(models.Model):
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500)
+    # Title and body in the other languages, when the module wrote them in words of its own ("Votre
+    # signalement est résolu"): {"en": {"title": ..., "body": ...}}. What staff wrote stays as written.
+    translations = models.JSONField(default=dict, blank=True)
     urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     fanned_out_at = models.DateTimeField(null=True, blank=True)
@@ -146,6 +150,21 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    def text(self, language: str | None = None) -> tuple[str, str]:
+        """The title and body in `language` (the active one by default), or as announced."""
+        found = self.translations.get(language or translation.get_language() or "")
+        if isinstance(found, dict):
+            return str(found.get("title") or self.title), str(found.get("body", self.body))
+        return self.title, self.body
+
+    @property
+    def shown_title(self) -> str:
+        return self.text()[0]
+
+    @property
+    def shown_body(self) -> str:
+        return self.text()[1]
 
 
 class DeliveryStatus(models.TextChoices):

@@ -154,14 +154,14 @@ def unsubscribe(endpoint: str) -> bool:
 
 # Sending ---------------------------------------------------------------------------------------
 
-def payload_of(notification: Notification) -> bytes:
-    """What the service worker shows: title, body, the page it opens and a tag that groups pushes
-    about the same thing, as JSON."""
-    body = notification.body
+def payload_of(notification: Notification, language: str | None = None) -> bytes:
+    """What the service worker shows: title, body (in the browser's language), the page it opens
+    and a tag that groups pushes about the same thing, as JSON."""
+    title, body = notification.text(language)
     while len(body.encode("utf-8")) > BODY_MAX_BYTES:
         body = body[: len(body) * 3 // 4].rstrip() + "…"
     return json.dumps({
-        "title": notification.title, "body": body, "url": notification.url,
+        "title": title, "body": body, "url": notification.url,
         "tag": notification.key[:120], "urgent": notification.urgent,
     }, ensure_ascii=False).encode("utf-8")
 
@@ -275,18 +275,20 @@ def _send_one(job: _Job, keys: vapid.VapidKeys, subject: str) -> _Outcome:
 
 
 def _jobs(deliveries: Sequence[Delivery]) -> list[_Job]:
-    payloads: dict[int, tuple[bytes, int, bool]] = {}
+    payloads: dict[tuple[int, str], tuple[bytes, int, bool]] = {}
     jobs: list[_Job] = []
     for delivery in deliveries:
         # Only what the caller claimed (fanout.claim moved it to "sending" under its token).
         if (delivery.channel != Channel.PUSH or delivery.status != DeliveryStatus.SENDING
                 or delivery.claim is None or delivery.subscription is None):
             continue
-        notification = delivery.notification
-        if notification.pk not in payloads:
-            payloads[notification.pk] = (payload_of(notification), ttl_of(notification), notification.urgent)
-        payload, ttl, urgent = payloads[notification.pk]
-        subscription = delivery.subscription
+        notification, subscription = delivery.notification, delivery.subscription
+        # In the language the browser subscribed in (the resident's, or the visitor's page's).
+        language = subscription.language
+        if (notification.pk, language) not in payloads:
+            payloads[notification.pk, language] = (payload_of(notification, language), ttl_of(notification),
+                                                   notification.urgent)
+        payload, ttl, urgent = payloads[notification.pk, language]
         jobs.append(_Job(delivery.pk, subscription.pk, subscription.endpoint, subscription.p256dh,
                          subscription.auth, payload, ttl, urgent))
     return jobs

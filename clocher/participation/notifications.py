@@ -11,7 +11,7 @@ run, a second cron, or the publish service announcing an opening already due, an
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.urls import reverse
@@ -35,8 +35,9 @@ def _day(moment: datetime.datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
-def _announce(process: Poll | Consultation | Budget, kind: str, phase: str, title: str, body: str,
-              url: str) -> Notification:
+def _announce(process: Poll | Consultation | Budget, kind: str, phase: str, title: Callable[[], str],
+              body: Callable[[], str], url: str) -> Notification:
+    # Title and body are written by code, so once per language of the site (announce does it).
     return announce(Announcement(
         key=f"participation.{kind}:{process.pk}:{phase}", topic=Topic.PARTICIPATION, title=title, body=body,
         url=url, territory=process.territory, audience=list(process.eligibility.territories.all()),
@@ -44,51 +45,52 @@ def _announce(process: Poll | Consultation | Budget, kind: str, phase: str, titl
 
 
 def poll_opened(poll: Poll) -> Notification:
-    return _announce(poll, "poll", "opened", _("Sondage ouvert : %(title)s") % {"title": poll.title},
-                     _("Votez jusqu'au %(day)s.") % {"day": _day(poll.closes_at)},
+    return _announce(poll, "poll", "opened", lambda: _("Sondage ouvert : %(title)s") % {"title": poll.title},
+                     lambda: _("Votez jusqu'au %(day)s.") % {"day": _day(poll.closes_at)},
                      reverse("polls:detail", args=[poll.pk]))
 
 
 def poll_closed(poll: Poll) -> Notification:
-    return _announce(poll, "poll", "closed", _("Sondage clos : %(title)s") % {"title": poll.title},
-                     _("Les résultats sont publiés."), reverse("polls:results", args=[poll.pk]))
+    return _announce(poll, "poll", "closed", lambda: _("Sondage clos : %(title)s") % {"title": poll.title},
+                     lambda: _("Les résultats sont publiés."), reverse("polls:results", args=[poll.pk]))
 
 
 def consultation_opened(consultation: Consultation) -> Notification:
     return _announce(consultation, "consultation", "opened",
-                     _("Consultation ouverte : %(title)s") % {"title": consultation.title},
-                     _("Répondez jusqu'au %(day)s.") % {"day": _day(consultation.closes_at)},
+                     lambda: _("Consultation ouverte : %(title)s") % {"title": consultation.title},
+                     lambda: _("Répondez jusqu'au %(day)s.") % {"day": _day(consultation.closes_at)},
                      reverse("consultations:detail", args=[consultation.pk]))
 
 
 def consultation_closed(consultation: Consultation) -> Notification:
+    body: Callable[[], str]
     if consultation.results_visibility == ConsultationResults.STAFF:
-        body, url = _("Merci à toutes celles et ceux qui ont répondu."), reverse(
+        body, url = lambda: _("Merci à toutes celles et ceux qui ont répondu."), reverse(
             "consultations:detail", args=[consultation.pk])
     else:
-        body, url = _("Les résultats sont publiés."), reverse("consultations:results", args=[consultation.pk])
+        body, url = lambda: _("Les résultats sont publiés."), reverse("consultations:results", args=[consultation.pk])
     return _announce(consultation, "consultation", "closed",
-                     _("Consultation close : %(title)s") % {"title": consultation.title}, body, url)
+                     lambda: _("Consultation close : %(title)s") % {"title": consultation.title}, body, url)
 
 
 def budget_proposals_opened(budget: Budget) -> Notification:
     return _announce(budget, "budget", "proposals_opened",
-                     _("Budget participatif : proposez vos projets — %(title)s") % {"title": budget.title},
-                     _("Dépôt des projets jusqu'au %(day)s.") % {"day": _day(budget.proposals_closes_at)},
+                     lambda: _("Budget participatif : proposez vos projets — %(title)s") % {"title": budget.title},
+                     lambda: _("Dépôt des projets jusqu'au %(day)s.") % {"day": _day(budget.proposals_closes_at)},
                      reverse("budgets:detail", args=[budget.pk]))
 
 
 def budget_vote_opened(budget: Budget) -> Notification:
     return _announce(budget, "budget", "vote_opened",
-                     _("Budget participatif : le vote est ouvert — %(title)s") % {"title": budget.title},
-                     _("Votez jusqu'au %(day)s.") % {"day": _day(budget.vote_closes_at)},
+                     lambda: _("Budget participatif : le vote est ouvert — %(title)s") % {"title": budget.title},
+                     lambda: _("Votez jusqu'au %(day)s.") % {"day": _day(budget.vote_closes_at)},
                      reverse("budgets:vote", args=[budget.pk]))
 
 
 def budget_results_published(budget: Budget) -> Notification:
     return _announce(budget, "budget", "results",
-                     _("Budget participatif : les résultats — %(title)s") % {"title": budget.title},
-                     _("Découvrez les projets retenus."), reverse("budgets:results", args=[budget.pk]))
+                     lambda: _("Budget participatif : les résultats — %(title)s") % {"title": budget.title},
+                     lambda: _("Découvrez les projets retenus."), reverse("budgets:results", args=[budget.pk]))
 
 
 def _each(queryset: Iterable[Any], announcer: Any) -> list[str]:

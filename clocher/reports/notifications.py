@@ -9,6 +9,8 @@ account, who only left an address, keeps the direct e-mail (services._mail_repor
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -32,14 +34,26 @@ def announce_to_reporter(event: ReportEvent) -> Notification | None:
     # The status this event set, not the report's current one: a later change has its own event.
     status = event.status or report.status
     values = {"pk": report.pk, "category": report.category.name, "territory": report.territory.name,
-              "status": ReportStatus(status).label, "text": event.text}
+              "text": event.text}
+    def status_label() -> str:
+        return str(ReportStatus(status).label)
+
+    title: Callable[[], str]
+    body: Callable[[], str] | str
     if event.kind == EventKind.STATUS:
-        title = _("Votre signalement n° %(pk)s : %(status)s") % values
-        body = _("Votre signalement (« %(category)s ») est maintenant : %(status)s.") % values
-        if event.text:
-            body += " " + _("Motif donné par %(territory)s : %(text)s") % values
+        def title() -> str:
+            return _("Votre signalement n° %(pk)s : %(status)s") % {**values, "status": status_label()}
+
+        def body() -> str:
+            said = _("Votre signalement (« %(category)s ») est maintenant : %(status)s.") % {
+                **values, "status": status_label()}
+            if event.text:
+                said += " " + _("Motif donné par %(territory)s : %(text)s") % values
+            return said
     elif event.kind == EventKind.PUBLIC_UPDATE:
-        title = _("Votre signalement n° %(pk)s : une information de %(territory)s") % values
+        def title() -> str:
+            return _("Votre signalement n° %(pk)s : une information de %(territory)s") % values
+
         body = event.text
     else:
         return None

@@ -178,3 +178,37 @@ def test_deliveries_a_dead_worker_left_sending_are_sent_again_later(auch: Territ
     assert fanout.recover_stuck(later - datetime.timedelta(seconds=1)) == 0
     assert fanout.recover_stuck(later) == 1
     assert [d.pk for d in fanout.claim(rows(notification, Channel.PUSH))] == [claimed[0].pk]
+
+
+def test_words_written_by_code_are_kept_in_every_language_and_staff_words_as_written(auch: Territory) -> None:
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    coded = announce(Announcement(key="coded", topic=Topic.ALERTS, territory=auch, url="/",
+                                  title=lambda: _("Mes notifications"), body="Rue Gambetta"))
+    assert coded.title == "Mes notifications"
+    assert coded.text("en") == ("My notifications", "Rue Gambetta")
+    with translation.override("en"):
+        assert coded.shown_title == "My notifications"
+    assert coded.text("fr") == ("Mes notifications", "Rue Gambetta")
+    written = announce(Announcement(key="written", topic=Topic.ALERTS, territory=auch, url="/", title="Crue"))
+    assert written.translations == {} and written.text("en") == ("Crue", "")
+
+
+def test_an_english_speaking_resident_reads_the_email_and_inbox_in_english(
+    auch: Territory, resident: User, gers_portal: Any,
+) -> None:
+    from django.core import mail
+    from django.utils.translation import gettext as _
+
+    from clocher.notifications import sending
+
+    resident.language = "en"
+    resident.save(update_fields=["language"])
+    notification = announce(Announcement(key="mine", topic=Topic.MY_REPORTS, territory=auch, url="/", recipient=resident,
+                                         title=lambda: _("Mes notifications"), body=lambda: _("Mes notifications")))
+    fanout.plan(notification, NOON)
+    sending.send_pending(notification)
+    [message] = mail.outbox
+    assert "My notifications" in message.subject and "My notifications" in message.body
+    assert "Mes notifications" not in message.subject
