@@ -11,7 +11,7 @@ import hmac
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from clocher.territories.selectors import (
 )
 
 from .budgets import Budget, BudgetStatus, Project, ProjectStatus
+from .eligibility import concerning
 
 
 class Phase:
@@ -78,9 +79,7 @@ def budgets_for_commune(portal: Portal, commune: Territory) -> QuerySet[Budget]:
     or a territory it is part of, and those open to everyone that its own territories run (the
     commune, its EPCI, its département...), within the portal."""
     chain = [t.pk for t in ancestors(commune)]
-    restricted_here = Q(eligibility__territories__in=chain)
-    unrestricted = Q(eligibility__territories__isnull=True, territory__in=chain)
-    ids = published_budgets().filter(restricted_here | unrestricted).values("pk")
+    ids = published_budgets().filter(concerning(chain)).values("pk")
     return (
         published_budgets().filter(pk__in=ids, territory__in=territories_of_portal(portal))
         .order_by("-vote_closes_at", "-pk")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +44,7 @@ from .consultations import (
     Response,
     ResultsVisibility,
 )
+from .eligibility import concerning
 from .models import Participation
 
 AnswerValue = int | list[int] | str
@@ -59,9 +60,7 @@ def consultations_for_commune(portal: Portal, commune: Territory) -> QuerySet[Co
     it is part of runs (as polls and the home feed), within the portal. One reserved to other
     communes is left out, even when the commune's EPCI runs it."""
     chain = [t.pk for t in ancestors(commune)]
-    restricted_here = Q(eligibility__territories__in=chain)
-    unrestricted = Q(eligibility__territories__isnull=True, territory__in=chain)
-    ids = published_consultations().filter(restricted_here | unrestricted).values("pk")
+    ids = published_consultations().filter(concerning(chain)).values("pk")
     return (
         published_consultations().filter(pk__in=ids, territory__in=territories_of_portal(portal))
         .order_by("closes_at", "pk")

@@ -10,6 +10,7 @@ import datetime
 from typing import Any, NamedTuple
 
 from allauth.account.models import EmailAddress
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,6 +18,14 @@ from django.utils.translation import ngettext
 from clocher.territories.models import Territory
 
 from .models import LEVEL_RANK, Eligibility, Level, Verification
+
+
+def concerning(territory_ids: list[int]) -> Q:
+    """The processes (polls, consultations, budgets) that concern these territories: reserved to one
+    of them, or open to everyone and run by one of them. Joins the eligibility's territories: filter
+    a subquery of ids with it, so rows are not repeated."""
+    return (Q(eligibility__territories__in=territory_ids)
+            | Q(eligibility__territories__isnull=True, territory__in=territory_ids))
 
 
 class Decision(NamedTuple):

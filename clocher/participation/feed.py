@@ -24,6 +24,7 @@ from clocher.core.modules import FeedItem
 
 from .budgets import Budget, BudgetStatus
 from .consultations import Consultation, ConsultationStatus
+from .eligibility import concerning
 from .polls import Poll, PollStatus
 
 RESULTS_SHOWN_DAYS = 30
@@ -34,9 +35,7 @@ POLL, CONSULTATION, PROPOSALS, VOTE, RESULTS = "poll", "consultation", "proposal
 
 def _concerning(model: Any, ids: list[int]) -> QuerySet[Any]:
     """The ids of the processes of `model` that concern these territories (a subquery)."""
-    found: QuerySet[Any] = model.objects.filter(
-        Q(eligibility__territories__in=ids) | Q(eligibility__territories__isnull=True, territory__in=ids)
-    ).values("pk")
+    found: QuerySet[Any] = model.objects.filter(concerning(ids)).values("pk")
     return found
 
 

@@ -27,6 +27,7 @@ from clocher.territories.selectors import (
     territories_of_portal,
 )
 
+from .eligibility import concerning
 from .models import Participation
 from .polls import Ballot, BallotChoice, Poll, PollStatus, ResultsVisibility
 
@@ -44,9 +45,7 @@ def polls_for_commune(portal: Portal, commune: Territory) -> QuerySet[Poll]:
     theirs to answer; so is a poll another commune runs for everyone, which its own page still shows.
     """
     chain = [t.pk for t in ancestors(commune)]
-    restricted_here = Q(eligibility__territories__in=chain)
-    unrestricted = Q(eligibility__territories__isnull=True, territory__in=chain)
-    ids = published_polls().filter(restricted_here | unrestricted).values("pk")
+    ids = published_polls().filter(concerning(chain)).values("pk")
     return (
         published_polls().filter(pk__in=ids, territory__in=territories_of_portal(portal))
         .order_by("closes_at", "pk")
