@@ -19,7 +19,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from clocher.territories.models import Territory
 from clocher.territories.selectors import communes_within
 
 from .models import (
@@ -190,8 +189,3 @@ def recover_stuck(now: datetime.datetime | None = None) -> int:
     return Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lte=moment - STUCK_AFTER).update(
         status=DeliveryStatus.PENDING, claim=None, claimed_at=None,
     )
-
-
-def territory_label(notification: Notification) -> str:
-    territory: Territory | None = notification.territory
-    return territory.name if territory is not None else ""
